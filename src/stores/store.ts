@@ -1,0 +1,44 @@
+/**
+ * One cached value with the absolute clock times that decide its state, so that fresh,
+ * stale or too stale is two comparisons and survives serialization (e.g. to Redis).
+ */
+export interface StoreEntry<V = unknown> {
+  /** The value `fetch` returned. */
+  value: V;
+  /** Clock time (ms) at which the value was stored. Age = now − storedAt. */
+  storedAt: number;
+  /** Clock time from which the value is stale: storedAt + ttlMs. */
+  staleAt: number;
+  /** Clock time from which the value is too stale to serve: staleAt + staleTtlMs. */
+  expiresAt: number;
+}
+
+/**
+ * Where entries live. Every method may answer synchronously or with a Promise; a memory
+ * store answers synchronously so a fresh hit costs no extra promise hop.
+ *
+ * Keys arrive already namespaced and encoded by the engine; a store treats them as opaque
+ * strings. A store never decides freshness: the engine does, from the entry's times.
+ */
+export interface Store {
+  /** The entry under `key`, or `undefined`. */
+  get(key: string): StoreEntry | undefined | Promise<StoreEntry | undefined>;
+  /**
+   * Stores `entry` under `key`. `ttlMs` is how long the entry is still useful (until its
+   * `expiresAt`); the store may drop it after that, and may drop it earlier to stay bounded.
+   */
+  set(key: string, entry: StoreEntry, ttlMs: number): void | Promise<void>;
+  /** Removes the entry under `key`, if any. */
+  delete(key: string): void | Promise<void>;
+  /** Releases what the store holds (connections, timers). Engines never call it for you. */
+  close?(): void | Promise<void>;
+}
+
+/** True for a Promise or any thenable, so stores and callbacks may answer either way. */
+export function isPromiseLike<T>(value: unknown): value is PromiseLike<T> {
+  return (
+    value !== null &&
+    (typeof value === "object" || typeof value === "function") &&
+    typeof (value as { then?: unknown }).then === "function"
+  );
+}

@@ -1,0 +1,73 @@
+import type { Logger } from "../src/log.js";
+
+/** A clock tests move by hand. */
+export function fakeClock(start = 1_000_000) {
+  let time = start;
+  return {
+    now: () => time,
+    advance(ms: number) {
+      time += ms;
+    },
+    set(ms: number) {
+      time = ms;
+    },
+  };
+}
+
+export interface Deferred<T> {
+  promise: Promise<T>;
+  resolve(value: T): void;
+  reject(error: unknown): void;
+}
+
+export function deferred<T>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+/** Lets every queued microtask and already-due macrotask run. */
+export function flush(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+export interface LogLine {
+  level: "debug" | "info" | "warn" | "error";
+  fields: Record<string, unknown>;
+  message: string;
+}
+
+/** A pino-shaped logger that records every line, all levels enabled. */
+export function recordingLogger(): Logger & { lines: LogLine[]; at(level: LogLine["level"]): LogLine[] } {
+  const lines: LogLine[] = [];
+  const write = (level: LogLine["level"]) => (fields: object, message: string) => {
+    lines.push({ level, fields: fields as Record<string, unknown>, message });
+  };
+  return {
+    lines,
+    at: (level) => lines.filter((line) => line.level === level),
+    debug: write("debug"),
+    info: write("info"),
+    warn: write("warn"),
+    error: write("error"),
+  };
+}
+
+/** A fetch function that counts its calls and answers from a script. */
+export function countingFetch<V>(answer: (call: number) => V | Promise<V>) {
+  let calls = 0;
+  const fetch = (): V | Promise<V> => {
+    calls += 1;
+    return answer(calls);
+  };
+  return {
+    fetch,
+    get calls() {
+      return calls;
+    },
+  };
+}

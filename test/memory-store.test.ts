@@ -1,0 +1,84 @@
+import { describe, expect, it } from "vitest";
+import type { StoreEntry } from "../src/index.js";
+import { createIsr, createMemoryStore, DEFAULT_MEMORY_MAX } from "../src/index.js";
+import { estimateEntrySize } from "../src/stores/memory.js";
+import { fakeClock } from "./helpers.js";
+
+const entry = (value: unknown): StoreEntry => ({ value, storedAt: 0, staleAt: 1, expiresAt: 2 });
+
+describe("createMemoryStore", () => {
+  it("defaults to 10 000 entries and evicts the least recently used beyond max", () => {
+    expect(DEFAULT_MEMORY_MAX).toBe(10_000);
+    const store = createMemoryStore();
+    for (let i = 0; i < 10_001; i++) store.set(`k${i}`, entry(i), 60_000);
+    expect(store.size).toBe(10_000);
+    expect(store.get("k0")).toBeUndefined();
+    expect(store.get("k10000")?.value).toBe(10_000);
+  });
+
+  it("keeps recently read entries when evicting", () => {
+    const store = createMemoryStore({ max: 3 });
+    store.set("a", entry("a"), 1_000);
+    store.set("b", entry("b"), 1_000);
+    store.set("c", entry("c"), 1_000);
+    store.get("a");
+    store.set("d", entry("d"), 1_000);
+    expect(store.get("b")).toBeUndefined();
+    expect(store.get("a")?.value).toBe("a");
+  });
+
+  it("bounds total size with maxBytes and a size function", () => {
+    const store = createMemoryStore({ maxBytes: 100, sizeOf: (e) => String(e.value).length });
+    store.set("a", entry("x".repeat(60)), 1_000);
+    store.set("b", entry("y".repeat(30)), 1_000);
+    store.set("c", entry("z".repeat(30)), 1_000);
+    expect(store.get("a")).toBeUndefined();
+    expect(store.get("b")?.value).toBe("y".repeat(30));
+    store.set("huge", entry("h".repeat(101)), 1_000);
+    expect(store.get("huge")).toBeUndefined();
+  });
+
+  it("estimates sizes from the JSON of the value when no sizeOf is given", () => {
+    expect(estimateEntrySize(entry({ a: 1 }), "key")).toBe(64 + 2 * (3 + 7));
+    const store = createMemoryStore({ maxBytes: 1_000 });
+    for (let i = 0; i < 100; i++) store.set(`k${i}`, entry("v".repeat(20)), 1_000);
+    expect(store.size).toBeLessThanOrEqual(1_000 / estimateEntrySize(entry("v".repeat(20)), "k10"));
+    expect(store.size).toBeGreaterThan(0);
+  });
+
+  it("expires an entry once its ttlMs has passed on its clock", () => {
+    // lru-cache reads a start time of 0 as "no TTL", so the clock starts later.
+    const clock = fakeClock(1_000);
+    const store = createMemoryStore({ now: clock.now });
+    store.set("k", entry(1), 100);
+    clock.advance(99);
+    expect(store.get("k")?.value).toBe(1);
+    clock.advance(2);
+    expect(store.get("k")).toBeUndefined();
+  });
+
+  it("keeps entries with an infinite ttl and drops those with none left", () => {
+    const store = createMemoryStore();
+    store.set("forever", entry(1), Number.POSITIVE_INFINITY);
+    store.set("gone", entry(2), 0);
+    expect(store.get("forever")?.value).toBe(1);
+    expect(store.get("gone")).toBeUndefined();
+  });
+
+  it("delete and clear remove entries", () => {
+    const store = createMemoryStore();
+    store.set("a", entry(1), 1_000);
+    store.set("b", entry(2), 1_000);
+    store.delete("a");
+    expect(store.get("a")).toBeUndefined();
+    store.clear();
+    expect(store.size).toBe(0);
+  });
+
+  it("bounds an engine's memory: a key flood keeps at most max entries", async () => {
+    const store = createMemoryStore({ max: 100 });
+    const isr = createIsr<number, number>({ fetch: (n) => n, store });
+    for (let i = 0; i < 1_000; i++) await isr.get(`k${i}`, i);
+    expect(store.size).toBe(100);
+  });
+});
