@@ -1,3 +1,5 @@
+import { request, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import type { Logger } from "../src/log.js";
 
 /** A clock tests move by hand. */
@@ -70,4 +72,42 @@ export function countingFetch<V>(answer: (call: number) => V | Promise<V>) {
       return calls;
     },
   };
+}
+
+/** Starts a node:http-style server on 127.0.0.1 on a free port. */
+export async function listen(
+  serve: (port: number, host: string, ready: () => void) => Server,
+): Promise<{ url: string; close: () => Promise<void> }> {
+  let server!: Server;
+  await new Promise<void>((resolve) => {
+    server = serve(0, "127.0.0.1", resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections?.();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
+}
+
+/** GET with node:http, which (unlike fetch) lets a test set the Host header. */
+export function httpGet(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { headers }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => {
+        body += chunk;
+      });
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
 }

@@ -2,7 +2,7 @@ import type { NextFunction, Request, RequestHandler, Response } from "express";
 import type { IsrResult } from "../engine.js";
 import type { IsrOptions } from "../options.js";
 import { isPromiseLike } from "../stores/store.js";
-import { type IsrInfo, Plug, type PlugCallbacks } from "./plug.js";
+import { type IsrInfo, infoOf, Plug, type PlugCallbacks } from "./plug.js";
 
 export type { IsrInfo } from "./plug.js";
 
@@ -36,7 +36,7 @@ export function isrPlug<V, E = unknown>(options: ExpressIsrOptions<V, E>): IsrMi
   const applyThenNext = (req: Request, res: Response, next: NextFunction, result: IsrResult<V>): void => {
     let applied: unknown;
     try {
-      applied = apply(req, res, result.value, result);
+      applied = apply(req, res, result.value, infoOf(result));
     } catch (error) {
       next(error);
       return;

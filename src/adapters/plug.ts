@@ -5,6 +5,11 @@ import { CORE_OPTION_NAMES, describeValue, type IsrOptions } from "../options.js
 /** What `apply` receives besides the value: how it was served. */
 export type IsrInfo = Pick<IsrResult<unknown>, "state" | "ageMs" | "key">;
 
+/** The `info` an adapter passes to `apply`: exactly `{ state, ageMs, key }`. */
+export function infoOf(result: IsrResult<unknown>): IsrInfo {
+  return { state: result.state, ageMs: result.ageMs, key: result.key };
+}
+
 /** Request-shaped callbacks every adapter takes on top of the core options. */
 export interface PlugCallbacks<Req, E> {
   /** Pulls what `fetch` needs from the request (the seed's `extract_data_fun`). @default () => ({}) */

@@ -1,0 +1,43 @@
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+
+// The built package, loaded by its own name (self-reference through "exports"), from ESM and CJS.
+const root = new URL("..", import.meta.url).pathname;
+const run = (args: string[]) => execFileSync(process.execPath, args, { cwd: root, encoding: "utf8" }).trim();
+
+describe("built package", () => {
+  it("is built (npm test builds first)", () => {
+    expect(existsSync(`${root}dist/index.js`)).toBe(true);
+  });
+
+  it.each(["isr-plug", "isr-plug/express"])(
+    "%s loads from ESM and CJS with the same exports",
+    (specifier) => {
+      const esm = run([
+        "--input-type=module",
+        "-e",
+        `import * as m from "${specifier}"; console.log(Object.keys(m).sort().join())`,
+      ]);
+      const cjs = run(["-e", `console.log(Object.keys(require("${specifier}")).sort().join())`]);
+      expect(esm.length).toBeGreaterThan(0);
+      expect(cjs.split(",").filter((k) => k !== "__esModule")).toEqual(esm.split(","));
+    },
+  );
+
+  it("ESM and CJS builds share the one default memory store", () => {
+    const out = run([
+      "--input-type=module",
+      "-e",
+      `import { createRequire } from "node:module";
+       import { createIsr } from "isr-plug";
+       const cjs = createRequire(import.meta.url)("isr-plug");
+       const a = createIsr({ fetch: () => "from esm" });
+       const b = cjs.createIsr({ fetch: () => "from cjs" });
+       await a.get("k");
+       const r = await b.get("k");
+       console.log(a.store === b.store, r.value, r.state);`,
+    ]);
+    expect(out).toBe("true from esm fresh");
+  });
+});
