@@ -1,22 +1,30 @@
-import { IsrClosedError, IsrFetchError, IsrTimeoutError } from "./errors.js";
+import { IsrClosedError, IsrError, IsrFetchError, IsrTimeoutError } from "./errors.js";
 import { type CacheKey, encodeKey, namespacePrefix } from "./key.js";
 import { Log } from "./log.js";
 import { type IsrOptions, type ResolvedOptions, resolveOptions } from "./options.js";
 import { type Flight, FlightTable } from "./single-flight.js";
 import { defaultStore } from "./stores/memory.js";
-import { isPromiseLike, type Store, type StoreEntry } from "./stores/store.js";
+import { type FetchPurpose, isPromiseLike, type Store, type StoreEntry } from "./stores/store.js";
 
 /** How a value was served: fresh from the cache, stale (a refresh runs), or fetched now. */
 export type IsrState = "fresh" | "stale" | "miss";
 
-/** What `get` resolves with; adapters pass it to `apply` as `info`. */
+/** What `get` resolves with. */
 export interface IsrResult<V> {
   value: V;
   state: IsrState;
-  /** ms since the value was stored (0 for a value fetched by this request). */
+  /** ms since the value was stored (about 0 for a value fetched for this request). */
   ageMs: number;
-  /** The cache key, as `cacheKey` returned it. */
+}
+
+/**
+ * What `lookup` answers: the result plus the entry it came from, which adapters need for
+ * headers. `get` hands out only the public fields.
+ * @internal
+ */
+export interface Served<V> extends IsrResult<V> {
   key: CacheKey;
+  entry: StoreEntry<V>;
 }
 
 /** The engine: the freshness state machine over one store and namespace. */
@@ -31,6 +39,10 @@ export interface Isr<V, E = void> {
   revalidate(key: CacheKey, extracted: E): Promise<V>;
   /** Stops new fetches, aborts the signals of in-flight ones and waits for them to settle. */
   close(): Promise<void>;
+}
+
+function publicResult<V>(served: Served<V>): IsrResult<V> {
+  return { value: served.value, state: served.state, ageMs: served.ageMs };
 }
 
 export class Engine<V, E = void> implements Isr<V, E> {
@@ -57,8 +69,8 @@ export class Engine<V, E = void> implements Isr<V, E> {
 
   get(key: CacheKey, extracted: E): Promise<IsrResult<V>> {
     try {
-      const result = this.lookup(key, extracted);
-      return result instanceof Promise ? result : Promise.resolve(result);
+      const served = this.lookup(key, extracted);
+      return served instanceof Promise ? served.then(publicResult) : Promise.resolve(publicResult(served));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -69,7 +81,7 @@ export class Engine<V, E = void> implements Isr<V, E> {
    * hit is returned as is. Adapters call this; a thrown error is a bad key.
    * @internal
    */
-  lookup(key: CacheKey, extracted: E): IsrResult<V> | Promise<IsrResult<V>> {
+  lookup(key: CacheKey, extracted: E): Served<V> | Promise<Served<V>> {
     const storeKey = encodeKey(this.#prefix, key);
     let found: ReturnType<Store["get"]>;
     try {
@@ -102,10 +114,8 @@ export class Engine<V, E = void> implements Isr<V, E> {
   }
 
   async revalidate(key: CacheKey, extracted: E): Promise<V> {
-    const storeKey = encodeKey(this.#prefix, key);
     if (this.#closed) throw new IsrClosedError();
-    const flight = this.#flights.get(storeKey) ?? this.#startFetch(storeKey, key, extracted);
-    return (await flight.promise).value;
+    return (await this.#fetchForRequest(encodeKey(this.#prefix, key), key, extracted)).value;
   }
 
   async close(): Promise<void> {
@@ -120,44 +130,42 @@ export class Engine<V, E = void> implements Isr<V, E> {
     key: CacheKey,
     extracted: E,
     entry: StoreEntry<V> | undefined,
-  ): IsrResult<V> | Promise<IsrResult<V>> {
+  ): Served<V> | Promise<Served<V>> {
     if (entry !== undefined) {
       const now = this.#options.now();
       const ageMs = now > entry.storedAt ? now - entry.storedAt : 0;
       if (now < entry.staleAt) {
         if (this.#log.debugEnabled()) this.#log.debug({ namespace: this.namespace, key, ageMs }, "fresh hit");
-        return { value: entry.value, state: "fresh", ageMs, key };
+        return { value: entry.value, state: "fresh", ageMs, key, entry };
       }
       if (now < entry.expiresAt) {
         this.#refreshInBackground(storeKey, key, extracted);
         if (this.#log.debugEnabled()) this.#log.debug({ namespace: this.namespace, key, ageMs }, "stale hit");
-        return { value: entry.value, state: "stale", ageMs, key };
+        return { value: entry.value, state: "stale", ageMs, key, entry };
       }
     }
     return this.#fetchForRequest(storeKey, key, extracted);
   }
 
-  #fetchForRequest(storeKey: string, key: CacheKey, extracted: E): Promise<IsrResult<V>> {
+  #fetchForRequest(storeKey: string, key: CacheKey, extracted: E): Promise<Served<V>> {
     let flight = this.#flights.get(storeKey);
     if (flight === undefined) {
       if (this.#closed) return Promise.reject(new IsrClosedError());
       if (this.#log.debugEnabled()) this.#log.debug({ namespace: this.namespace, key }, "miss, fetching");
-      flight = this.#startFetch(storeKey, key, extracted);
+      flight = this.#startFetch(storeKey, key, extracted, "miss");
     }
     return flight.promise.then((entry) => {
+      // A refresh this request joined may have been left to another process: fetch for real.
+      if (entry === undefined) return this.#fetchForRequest(storeKey, key, extracted);
       const now = this.#options.now();
-      return {
-        value: entry.value,
-        state: "miss",
-        ageMs: now > entry.storedAt ? now - entry.storedAt : 0,
-        key,
-      };
+      const ageMs = now > entry.storedAt ? now - entry.storedAt : 0;
+      return { value: entry.value, state: "miss", ageMs, key, entry };
     });
   }
 
   #refreshInBackground(storeKey: string, key: CacheKey, extracted: E): void {
     if (this.#closed || this.#flights.has(storeKey)) return;
-    const flight = this.#startFetch(storeKey, key, extracted);
+    const flight = this.#startFetch(storeKey, key, extracted, "refresh");
     flight.promise.then(
       () => {
         if (this.#log.debugEnabled())
@@ -172,8 +180,28 @@ export class Engine<V, E = void> implements Isr<V, E> {
     );
   }
 
-  #startFetch(storeKey: string, key: CacheKey, extracted: E): Flight<V> {
-    return this.#flights.start(storeKey, async (flight) => {
+  /**
+   * Starts the one flight of `storeKey`. A coordinating store (a fleet on Redis) decides
+   * whether this process fetches; a refresh it leaves to another process resolves undefined.
+   */
+  #startFetch(storeKey: string, key: CacheKey, extracted: E, purpose: FetchPurpose): Flight<V> {
+    return this.#flights.start(storeKey, (flight) => {
+      const produce = () => this.#produce(flight, storeKey, key, extracted);
+      const store = this.store;
+      if (store.coordinate === undefined) return produce();
+      const coordinated = store.coordinate(storeKey, purpose, produce) as Promise<StoreEntry<V> | undefined>;
+      if (purpose === "refresh") return coordinated;
+      return coordinated.then((entry) => {
+        if (entry === undefined)
+          throw new IsrError("isr-plug: store.coordinate resolved no entry for a miss", "ISR_STORE");
+        return entry;
+      });
+    });
+  }
+
+  /** Fetches, checks and stores one value. */
+  async #produce(flight: Flight<V>, storeKey: string, key: CacheKey, extracted: E): Promise<StoreEntry<V>> {
+    {
       const value = await this.#runFetch(flight, key, extracted);
       if (value === undefined) {
         throw new IsrFetchError(
@@ -190,7 +218,7 @@ export class Engine<V, E = void> implements Isr<V, E> {
       };
       if (!flight.superseded) await this.#write(storeKey, key, entry, ttlMs + staleTtlMs);
       return entry;
-    });
+    }
   }
 
   /** Calls the user's fetch, racing it against `timeoutMs`, which also aborts its signal. */

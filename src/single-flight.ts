@@ -2,7 +2,8 @@ import type { StoreEntry } from "./stores/store.js";
 
 /** One fetch in progress for one key; everyone who needs that key meanwhile shares it. */
 export interface Flight<V> {
-  promise: Promise<StoreEntry<V>>;
+  /** Resolves undefined when a coordinating store left a refresh to another process. */
+  promise: Promise<StoreEntry<V> | undefined>;
   readonly controller: AbortController;
   /** Set by `invalidate`: the result still reaches its waiters but is not stored. */
   superseded: boolean;
@@ -34,9 +35,9 @@ export class FlightTable<V> {
    * complete before any code it calls could look it up. Its promise is observed here, so
    * a flight nobody awaits (a background refresh) never becomes an unhandled rejection.
    */
-  start(key: string, run: (flight: Flight<V>) => Promise<StoreEntry<V>>): Flight<V> {
+  start(key: string, run: (flight: Flight<V>) => Promise<StoreEntry<V> | undefined>): Flight<V> {
     const flight: Flight<V> = {
-      promise: undefined as unknown as Promise<StoreEntry<V>>,
+      promise: undefined as unknown as Promise<StoreEntry<V> | undefined>,
       controller: new AbortController(),
       superseded: false,
     };

@@ -1,5 +1,5 @@
 import type { NextFunction, Request, RequestHandler, Response } from "express";
-import type { IsrResult } from "../engine.js";
+import type { Served } from "../engine.js";
 import type { IsrOptions } from "../options.js";
 import { isPromiseLike } from "../stores/store.js";
 import { type IsrInfo, infoOf, Plug, type PlugCallbacks } from "./plug.js";
@@ -33,7 +33,7 @@ export function isrPlug<V, E = unknown>(options: ExpressIsrOptions<V, E>): IsrMi
   const plug = new Plug<Request, V, E>(options);
   const { apply, onError } = options;
 
-  const applyThenNext = (req: Request, res: Response, next: NextFunction, result: IsrResult<V>): void => {
+  const applyThenNext = (req: Request, res: Response, next: NextFunction, result: Served<V>): void => {
     let applied: unknown;
     try {
       applied = apply(req, res, result.value, infoOf(result));
@@ -71,7 +71,7 @@ export function isrPlug<V, E = unknown>(options: ExpressIsrOptions<V, E>): IsrMi
   };
 
   const isrPlugMiddleware: RequestHandler = (req, res, next) => {
-    let result: IsrResult<V> | Promise<IsrResult<V>>;
+    let result: Served<V> | Promise<Served<V>>;
     try {
       result = plug.resolve(req);
     } catch (error) {

@@ -1,13 +1,19 @@
-import { Engine, type IsrResult } from "../engine.js";
+import { Engine, type IsrState, type Served } from "../engine.js";
 import { type CacheKey, DEFAULT_CACHE_KEY } from "../key.js";
 import { CORE_OPTION_NAMES, describeValue, type IsrOptions } from "../options.js";
 
-/** What `apply` receives besides the value: how it was served. */
-export type IsrInfo = Pick<IsrResult<unknown>, "state" | "ageMs" | "key">;
+/** What `apply` receives besides the value: how it was served, and under which key. */
+export interface IsrInfo {
+  state: IsrState;
+  /** ms since the value was stored. */
+  ageMs: number;
+  /** The cache key, as `cacheKey` returned it. */
+  key: CacheKey;
+}
 
 /** The `info` an adapter passes to `apply`: exactly `{ state, ageMs, key }`. */
-export function infoOf(result: IsrResult<unknown>): IsrInfo {
-  return { state: result.state, ageMs: result.ageMs, key: result.key };
+export function infoOf(served: Served<unknown>): IsrInfo {
+  return { state: served.state, ageMs: served.ageMs, key: served.key };
 }
 
 /** Request-shaped callbacks every adapter takes on top of the core options. */
@@ -62,7 +68,7 @@ export class Plug<Req, V, E> {
    * on a cache hit from a synchronous store, else a Promise that rejects with the fetch's
    * error. Throws what `extract` or `cacheKey` throw (or a TypeError for a bad key).
    */
-  resolve(req: Req): IsrResult<V> | Promise<IsrResult<V>> {
+  resolve(req: Req): Served<V> | Promise<Served<V>> {
     const extracted = this.#extract(req);
     return this.engine.lookup(this.#cacheKey(req), extracted);
   }

@@ -32,7 +32,25 @@ export interface Store {
   delete(key: string): void | Promise<void>;
   /** Releases what the store holds (connections, timers). Engines never call it for you. */
   close?(): void | Promise<void>;
+  /**
+   * Optional, for stores shared by several processes: decides which process fetches `key`.
+   * `produce` fetches the value, stores it with `set` and resolves with the entry.
+   * - `"miss"`: resolve with an entry: run `produce` if this process wins, else wait for
+   *   the winner's entry (and run `produce` after all if it never comes).
+   * - `"refresh"`: run `produce` if this process wins, else resolve `undefined` at once
+   *   (another process is refreshing; this one keeps serving stale).
+   * Must fail open: when coordination is unavailable, run `produce`.
+   * Without it, the engine runs `produce` itself (single-flight per process only).
+   */
+  coordinate?(
+    key: string,
+    purpose: FetchPurpose,
+    produce: () => Promise<StoreEntry>,
+  ): Promise<StoreEntry | undefined>;
 }
+
+/** Why the engine needs a fetch: a request is waiting ("miss"), or a stale value is being refreshed. */
+export type FetchPurpose = "miss" | "refresh";
 
 /** True for a Promise or any thenable, so stores and callbacks may answer either way. */
 export function isPromiseLike<T>(value: unknown): value is PromiseLike<T> {
