@@ -11,5 +11,7 @@ export default defineConfig({
     // An unhandled rejection anywhere fails the run (this is Vitest's default; kept explicit).
     dangerouslyIgnoreUnhandledErrors: false,
     setupFiles: ["test/setup.ts"],
+    // Lets memory-bound tests measure the heap after a real collection.
+    execArgv: ["--expose-gc"],
   },
 });

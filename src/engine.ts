@@ -1,10 +1,15 @@
-import { IsrClosedError, IsrError, IsrFetchError, IsrTimeoutError } from "./errors.js";
+import { FetchLimiter, KeyAdmission } from "./admission.js";
+import { ErrorBackoff } from "./backoff.js";
+import { createEntry, Standing, standingOf } from "./entry.js";
+import { IsrClosedError, IsrError, IsrFetchError, IsrKeyRejectedError, IsrTimeoutError } from "./errors.js";
+import { FetchControl } from "./fetch-context.js";
 import { type CacheKey, encodeKey, namespacePrefix } from "./key.js";
 import { Log } from "./log.js";
 import { type IsrOptions, type ResolvedOptions, resolveOptions } from "./options.js";
 import { type Flight, FlightTable } from "./single-flight.js";
 import { defaultStore } from "./stores/memory.js";
 import { type FetchPurpose, isPromiseLike, type Store, type StoreEntry } from "./stores/store.js";
+import { checkTag, type InvalidationMode, TagRegistry, TagVerdict } from "./tags.js";
 
 /** How a value was served: fresh from the cache, stale (a refresh runs), or fetched now. */
 export type IsrState = "fresh" | "stale" | "miss";
@@ -15,11 +20,16 @@ export interface IsrResult<V> {
   state: IsrState;
   /** ms since the value was stored (about 0 for a value fetched for this request). */
   ageMs: number;
+  /**
+   * Present only when an older value was served because the fetch failed (stale-if-error)
+   * or passed `softTimeoutMs`: the fetch's error, or a soft `IsrTimeoutError`.
+   */
+  error?: unknown;
 }
 
 /**
- * What `lookup` answers: the result plus the entry it came from, which adapters need for
- * headers. `get` hands out only the public fields.
+ * What `lookup` answers: the result plus the key and the entry it came from, which adapters
+ * need for `info` and headers. `get` hands out only the public fields.
  * @internal
  */
 export interface Served<V> extends IsrResult<V> {
@@ -35,6 +45,11 @@ export interface Isr<V, E = void> {
   get(key: CacheKey, extracted: E): Promise<IsrResult<V>>;
   /** Drops the entry; the next `get` is a miss. A fetch in flight is not stored. */
   invalidate(key: CacheKey): Promise<void>;
+  /**
+   * Invalidates every entry carrying `tag`: `"hard"` (default) makes them misses, `"soft"`
+   * makes them stale (served while one refresh runs). Costs the same whatever the number of entries.
+   */
+  invalidateTag(tag: string, options?: { mode?: InvalidationMode }): Promise<void>;
   /** Fetches now (joining a fetch already in flight), stores, resolves with the new value. */
   revalidate(key: CacheKey, extracted: E): Promise<V>;
   /** Stops new fetches, aborts the signals of in-flight ones and waits for them to settle. */
@@ -42,7 +57,12 @@ export interface Isr<V, E = void> {
 }
 
 function publicResult<V>(served: Served<V>): IsrResult<V> {
-  return { value: served.value, state: served.state, ageMs: served.ageMs };
+  const { value, state, ageMs, error } = served;
+  return error === undefined ? { value, state, ageMs } : { value, state, ageMs, error };
+}
+
+function ageOf(entry: StoreEntry, now: number): number {
+  return now > entry.storedAt ? now - entry.storedAt : 0;
 }
 
 export class Engine<V, E = void> implements Isr<V, E> {
@@ -52,15 +72,34 @@ export class Engine<V, E = void> implements Isr<V, E> {
   readonly #prefix: string;
   readonly #log: Log;
   readonly #flights = new FlightTable<V>();
+  readonly #tags: TagRegistry;
+  readonly #backoff: ErrorBackoff | undefined;
+  readonly #limiter: FetchLimiter;
+  readonly #admission: KeyAdmission;
+  /**
+   * Refusals under a flood reuse one error each: a stack trace per refused request would
+   * cost us more than the request costs the sender.
+   */
+  readonly #tooManyKeys: IsrKeyRejectedError;
+  readonly #keyTooLong: IsrKeyRejectedError;
+  /** Entries served to their waiters but not stored (noCache, invalidated meanwhile). */
+  readonly #unstored = new WeakSet<StoreEntry>();
   #closed = false;
   #storeFailing = false;
 
   constructor(options: IsrOptions<V, E>, knownOptions?: readonly string[]) {
-    this.#options = resolveOptions(options, knownOptions);
-    this.namespace = this.#options.namespace;
-    this.store = this.#options.store ?? defaultStore();
+    const resolved = resolveOptions(options, knownOptions);
+    this.#options = resolved;
+    this.namespace = resolved.namespace;
+    this.store = resolved.store ?? defaultStore();
     this.#prefix = namespacePrefix(this.namespace);
-    this.#log = new Log(this.#options.logger);
+    this.#log = new Log(resolved.logger);
+    this.#tags = new TagRegistry(resolved.maxTags);
+    this.#backoff = resolved.errorBackoff && new ErrorBackoff(resolved.errorBackoff, resolved.now);
+    this.#limiter = new FetchLimiter(resolved.maxConcurrentFetches, resolved.maxQueuedFetches);
+    this.#admission = new KeyAdmission(resolved.maxKeys, resolved.now);
+    this.#tooManyKeys = new IsrKeyRejectedError(`more than maxKeys (${resolved.maxKeys}) keys`);
+    this.#keyTooLong = new IsrKeyRejectedError(`longer than maxKeyLength (${resolved.maxKeyLength})`);
   }
 
   get log(): Log {
@@ -83,6 +122,9 @@ export class Engine<V, E = void> implements Isr<V, E> {
    */
   lookup(key: CacheKey, extracted: E): Served<V> | Promise<Served<V>> {
     const storeKey = encodeKey(this.#prefix, key);
+    if (storeKey.length > this.#options.maxKeyLength) {
+      return Promise.reject(this.#keyTooLong);
+    }
     let found: ReturnType<Store["get"]>;
     try {
       found = this.store.get(storeKey);
@@ -109,17 +151,39 @@ export class Engine<V, E = void> implements Isr<V, E> {
   async invalidate(key: CacheKey): Promise<void> {
     const storeKey = encodeKey(this.#prefix, key);
     this.#flights.detach(storeKey);
+    this.#admission.forget(storeKey);
+    this.#backoff?.succeeded(storeKey);
     await this.store.delete(storeKey);
     if (this.#log.debugEnabled()) this.#log.debug({ namespace: this.namespace, key }, "invalidated");
   }
 
+  async invalidateTag(tag: string, options: { mode?: InvalidationMode } = {}): Promise<void> {
+    checkTag(tag);
+    const mode = options.mode ?? "hard";
+    if (mode !== "soft" && mode !== "hard") {
+      throw new TypeError(`isr-plug: invalidateTag mode must be "soft" or "hard", got ${String(mode)}`);
+    }
+    this.#tags.invalidate(tag, mode, this.#options.now());
+    if (this.#log.debugEnabled())
+      this.#log.debug({ namespace: this.namespace, tag, mode }, "tag invalidated");
+  }
+
   async revalidate(key: CacheKey, extracted: E): Promise<V> {
     if (this.#closed) throw new IsrClosedError();
-    return (await this.#fetchForRequest(encodeKey(this.#prefix, key), key, extracted)).value;
+    const storeKey = encodeKey(this.#prefix, key);
+    let previous: StoreEntry<V> | undefined;
+    try {
+      previous = (await this.store.get(storeKey)) as StoreEntry<V> | undefined;
+    } catch (error) {
+      this.#storeFailed(error);
+    }
+    if (previous !== undefined && this.#tags.verdict(previous) === TagVerdict.Hard) previous = undefined;
+    return (await this.#fetchForRequest(storeKey, key, extracted, previous, undefined)).value;
   }
 
   async close(): Promise<void> {
     this.#closed = true;
+    this.#limiter.refuseQueued();
     const flights = this.#flights.all();
     for (const flight of flights) flight.controller.abort(new IsrClosedError());
     await Promise.allSettled(flights.map((flight) => flight.promise));
@@ -131,41 +195,114 @@ export class Engine<V, E = void> implements Isr<V, E> {
     extracted: E,
     entry: StoreEntry<V> | undefined,
   ): Served<V> | Promise<Served<V>> {
-    if (entry !== undefined) {
-      const now = this.#options.now();
-      const ageMs = now > entry.storedAt ? now - entry.storedAt : 0;
-      if (now < entry.staleAt) {
+    if (entry === undefined) return this.#fetchForRequest(storeKey, key, extracted, undefined, undefined);
+    const now = this.#options.now();
+    const verdict = entry.tags === undefined ? TagVerdict.None : this.#tags.verdict(entry);
+    switch (standingOf(entry, now, verdict)) {
+      case Standing.Fresh: {
+        const ageMs = ageOf(entry, now);
         if (this.#log.debugEnabled()) this.#log.debug({ namespace: this.namespace, key, ageMs }, "fresh hit");
         return { value: entry.value, state: "fresh", ageMs, key, entry };
       }
-      if (now < entry.expiresAt) {
-        this.#refreshInBackground(storeKey, key, extracted);
+      case Standing.Stale: {
+        const ageMs = ageOf(entry, now);
+        this.#refreshInBackground(storeKey, key, extracted, entry);
         if (this.#log.debugEnabled()) this.#log.debug({ namespace: this.namespace, key, ageMs }, "stale hit");
         return { value: entry.value, state: "stale", ageMs, key, entry };
       }
+      case Standing.Fallback:
+        return this.#fetchForRequest(storeKey, key, extracted, entry, entry);
+      default: {
+        // A too-stale value may still inform a conditional fetch; a hard-invalidated one may not.
+        const previous = verdict === TagVerdict.Hard ? undefined : entry;
+        return this.#fetchForRequest(storeKey, key, extracted, previous, undefined);
+      }
     }
-    return this.#fetchForRequest(storeKey, key, extracted);
   }
 
-  #fetchForRequest(storeKey: string, key: CacheKey, extracted: E): Promise<Served<V>> {
+  /**
+   * A request that needs a fetch. It joins the key's flight or starts one. With a
+   * `fallback` (a value still inside its stale-if-error window), the request gets that value
+   * instead of an error, or instead of waiting past `softTimeoutMs`.
+   */
+  #fetchForRequest(
+    storeKey: string,
+    key: CacheKey,
+    extracted: E,
+    previous: StoreEntry<V> | undefined,
+    fallback: StoreEntry<V> | undefined,
+  ): Promise<Served<V>> {
     let flight = this.#flights.get(storeKey);
     if (flight === undefined) {
-      if (this.#closed) return Promise.reject(new IsrClosedError());
+      const refused = this.#refusal(storeKey, fallback);
+      if (refused !== undefined) {
+        return fallback === undefined
+          ? Promise.reject(refused)
+          : Promise.resolve(this.#fallback(key, fallback, refused));
+      }
       if (this.#log.debugEnabled()) this.#log.debug({ namespace: this.namespace, key }, "miss, fetching");
-      flight = this.#startFetch(storeKey, key, extracted, "miss");
+      flight = this.#startFetch(storeKey, key, extracted, "miss", previous, false);
     }
-    return flight.promise.then((entry) => {
+    const fetched = flight.promise.then((entry): Served<V> | Promise<Served<V>> => {
       // A refresh this request joined may have been left to another process: fetch for real.
-      if (entry === undefined) return this.#fetchForRequest(storeKey, key, extracted);
-      const now = this.#options.now();
-      const ageMs = now > entry.storedAt ? now - entry.storedAt : 0;
-      return { value: entry.value, state: "miss", ageMs, key, entry };
+      if (entry === undefined) return this.#fetchForRequest(storeKey, key, extracted, previous, fallback);
+      return { value: entry.value, state: "miss", ageMs: ageOf(entry, this.#options.now()), key, entry };
+    });
+    return fallback === undefined ? fetched : this.#withFallback(fetched, key, fallback);
+  }
+
+  /** Why a new fetch for a request must not start, if it must not. */
+  #refusal(storeKey: string, fallback: StoreEntry<V> | undefined): unknown {
+    if (this.#closed) return new IsrClosedError();
+    // Only a request that has something to serve skips a failing origin.
+    if (fallback !== undefined) {
+      const waiting = this.#backoff?.waiting(storeKey);
+      if (waiting !== undefined) return waiting.error;
+    }
+    if (!this.#admission.admit(storeKey)) return this.#tooManyKeys;
+    return undefined;
+  }
+
+  #withFallback(fetched: Promise<Served<V>>, key: CacheKey, fallback: StoreEntry<V>): Promise<Served<V>> {
+    const softTimeoutMs = this.#options.softTimeoutMs;
+    return new Promise<Served<V>>((resolve) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      if (softTimeoutMs !== undefined) {
+        timer = setTimeout(() => {
+          resolve(this.#fallback(key, fallback, new IsrTimeoutError(softTimeoutMs, keyText(key), true)));
+        }, softTimeoutMs);
+      }
+      fetched.then(
+        (served) => {
+          clearTimeout(timer);
+          resolve(served);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          resolve(this.#fallback(key, fallback, error));
+        },
+      );
     });
   }
 
-  #refreshInBackground(storeKey: string, key: CacheKey, extracted: E): void {
+  #fallback(key: CacheKey, entry: StoreEntry<V>, error: unknown): Served<V> {
+    const ageMs = ageOf(entry, this.#options.now());
+    this.#log.warn(
+      { namespace: this.namespace, key, ageMs, err: error },
+      "fetch failed or is slow; serving the last good value",
+    );
+    return { value: entry.value, state: "stale", ageMs, key, entry, error };
+  }
+
+  #refreshInBackground(storeKey: string, key: CacheKey, extracted: E, stale: StoreEntry<V>): void {
     if (this.#closed || this.#flights.has(storeKey)) return;
-    const flight = this.#startFetch(storeKey, key, extracted, "refresh");
+    if (this.#backoff?.waiting(storeKey) !== undefined) return;
+    if (!this.#limiter.tryAcquire()) return;
+    if (!this.#admission.admit(storeKey)) {
+      this.#limiter.release();
+      return;
+    }
+    const flight = this.#startFetch(storeKey, key, extracted, "refresh", stale, true);
     flight.promise.then(
       () => {
         if (this.#log.debugEnabled())
@@ -184,14 +321,29 @@ export class Engine<V, E = void> implements Isr<V, E> {
    * Starts the one flight of `storeKey`. A coordinating store (a fleet on Redis) decides
    * whether this process fetches; a refresh it leaves to another process resolves undefined.
    */
-  #startFetch(storeKey: string, key: CacheKey, extracted: E, purpose: FetchPurpose): Flight<V> {
+  #startFetch(
+    storeKey: string,
+    key: CacheKey,
+    extracted: E,
+    purpose: FetchPurpose,
+    previous: StoreEntry<V> | undefined,
+    holdsSlot: boolean,
+  ): Flight<V> {
     return this.#flights.start(storeKey, (flight) => {
-      const produce = () => this.#produce(flight, storeKey, key, extracted);
+      let slotPending = holdsSlot;
+      const produce = () => {
+        slotPending = false;
+        return this.#produce(flight, storeKey, key, extracted, previous, holdsSlot);
+      };
       const store = this.store;
       if (store.coordinate === undefined) return produce();
       const coordinated = store.coordinate(storeKey, purpose, produce) as Promise<StoreEntry<V> | undefined>;
-      if (purpose === "refresh") return coordinated;
-      return coordinated.then((entry) => {
+      // A slot taken for a refresh that another process ends up doing is given back.
+      const settled = coordinated.finally(() => {
+        if (slotPending) this.#limiter.release();
+      });
+      if (purpose === "refresh") return settled;
+      return settled.then((entry) => {
         if (entry === undefined)
           throw new IsrError("isr-plug: store.coordinate resolved no entry for a miss", "ISR_STORE");
         return entry;
@@ -199,37 +351,61 @@ export class Engine<V, E = void> implements Isr<V, E> {
     });
   }
 
-  /** Fetches, checks and stores one value. */
-  async #produce(flight: Flight<V>, storeKey: string, key: CacheKey, extracted: E): Promise<StoreEntry<V>> {
-    {
-      const value = await this.#runFetch(flight, key, extracted);
-      if (value === undefined) {
-        throw new IsrFetchError(
-          `isr-plug: fetch for key ${JSON.stringify(key)} resolved undefined; return null to cache "no value"`,
-        );
+  /** Fetches, checks and stores one value, holding a fetch slot throughout. */
+  async #produce(
+    flight: Flight<V>,
+    storeKey: string,
+    key: CacheKey,
+    extracted: E,
+    previous: StoreEntry<V> | undefined,
+    holdsSlot: boolean,
+  ): Promise<StoreEntry<V>> {
+    if (!holdsSlot) await this.#limiter.acquire();
+    try {
+      const control = new FetchControl<V>(key, flight.controller.signal, previous);
+      const tagSeq = this.#tags.seq;
+      let value: V;
+      try {
+        value = await this.#runFetch(flight, key, extracted, control);
+        if (value === undefined) {
+          throw new IsrFetchError(
+            `isr-plug: fetch for key ${keyText(key)} resolved undefined; return null to cache "no value"`,
+          );
+        }
+      } catch (error) {
+        if (!(error instanceof IsrClosedError)) this.#backoff?.failed(storeKey, error);
+        throw error;
       }
-      const { ttlMs, staleTtlMs, now } = this.#options;
-      const storedAt = now();
-      const entry: StoreEntry<V> = {
-        value,
-        storedAt,
-        staleAt: storedAt + ttlMs,
-        expiresAt: storedAt + ttlMs + staleTtlMs,
-      };
-      if (!flight.superseded) await this.#write(storeKey, key, entry, ttlMs + staleTtlMs);
+      this.#backoff?.succeeded(storeKey);
+      const { entry, retentionMs } = createEntry(value, extracted, control, this.#options, this.#storedAt());
+      const storable =
+        control.cache && !flight.superseded && !this.#tags.invalidatedSince(entry.tags, tagSeq);
+      if (storable && retentionMs > 0) {
+        await this.#write(storeKey, key, entry, retentionMs);
+        this.#admission.keep(storeKey, retentionMs);
+      } else {
+        this.#unstored.add(entry);
+      }
       return entry;
+    } finally {
+      this.#limiter.release();
     }
   }
 
+  /** Now, but after the latest tag invalidation, so a value stored in that same millisecond counts as newer. */
+  #storedAt(): number {
+    const now = this.#options.now();
+    return now > this.#tags.latestAt ? now : this.#tags.latestAt + 1;
+  }
+
   /** Calls the user's fetch, racing it against `timeoutMs`, which also aborts its signal. */
-  #runFetch(flight: Flight<V>, key: CacheKey, extracted: E): Promise<V> {
+  #runFetch(flight: Flight<V>, key: CacheKey, extracted: E, control: FetchControl<V>): Promise<V> {
     const { fetch, timeoutMs } = this.#options;
-    const signal = flight.controller.signal;
-    const pending = Promise.resolve(fetch(extracted, { key, signal }));
+    const pending = Promise.resolve(fetch(extracted, control));
     if (timeoutMs === undefined) return pending;
     return new Promise<V>((resolve, reject) => {
       const timer = setTimeout(() => {
-        const error = new IsrTimeoutError(timeoutMs, JSON.stringify(key) ?? String(key));
+        const error = new IsrTimeoutError(timeoutMs, keyText(key));
         flight.controller.abort(error);
         reject(error);
       }, timeoutMs);
@@ -270,6 +446,10 @@ export class Engine<V, E = void> implements Isr<V, E> {
     this.#storeFailing = false;
     this.#log.warn({ namespace: this.namespace }, "store recovered");
   }
+}
+
+function keyText(key: CacheKey): string {
+  return JSON.stringify(key) ?? String(key);
 }
 
 /** Creates an engine (see `IsrOptions`). Throws a `TypeError` naming a bad option. */

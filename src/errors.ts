@@ -8,13 +8,21 @@ export class IsrError extends Error {
   }
 }
 
-/** A fetch ran longer than `timeoutMs`; its `signal` has been aborted with this error. */
+/**
+ * A fetch ran longer than `timeoutMs` (its `signal` has been aborted with this error), or,
+ * with `soft: true`, longer than `softTimeoutMs` (an older value was served; it goes on).
+ */
 export class IsrTimeoutError extends IsrError {
   readonly timeoutMs: number;
-  constructor(timeoutMs: number, key: string) {
-    super(`isr-plug: fetch for key ${key} timed out after ${timeoutMs} ms`, "ISR_TIMEOUT");
+  readonly soft: boolean;
+  constructor(timeoutMs: number, key: string, soft = false) {
+    super(
+      `isr-plug: fetch for key ${key} ${soft ? "passed its soft deadline" : "timed out"} after ${timeoutMs} ms`,
+      "ISR_TIMEOUT",
+    );
     this.name = "IsrTimeoutError";
     this.timeoutMs = timeoutMs;
+    this.soft = soft;
   }
 }
 
@@ -31,5 +39,24 @@ export class IsrFetchError extends IsrError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, "ISR_FETCH", options);
     this.name = "IsrFetchError";
+  }
+}
+
+/** Too many fetches: `maxConcurrentFetches` are running and `maxQueuedFetches` are waiting. */
+export class IsrOverloadedError extends IsrError {
+  constructor(maxConcurrentFetches: number, maxQueuedFetches: number) {
+    super(
+      `isr-plug: overloaded: ${maxConcurrentFetches} fetches running and ${maxQueuedFetches} waiting`,
+      "ISR_OVERLOADED",
+    );
+    this.name = "IsrOverloadedError";
+  }
+}
+
+/** A key refused by admission control (`maxKeys`, `maxKeyLength`); nothing was fetched. */
+export class IsrKeyRejectedError extends IsrError {
+  constructor(reason: string) {
+    super(`isr-plug: key rejected: ${reason}`, "ISR_KEY_REJECTED");
+    this.name = "IsrKeyRejectedError";
   }
 }

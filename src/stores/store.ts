@@ -11,6 +11,13 @@ export interface StoreEntry<V = unknown> {
   staleAt: number;
   /** Clock time from which the value is too stale to serve: staleAt + staleTtlMs. */
   expiresAt: number;
+  /**
+   * Clock time until which the value may still be served when the origin fails
+   * (expiresAt + staleIfErrorMs); absent when there is no stale-if-error window.
+   */
+  errorUntil?: number;
+  /** Tags for `invalidateTag`; absent when none. */
+  tags?: readonly string[];
 }
 
 /**

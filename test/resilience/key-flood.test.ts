@@ -1,0 +1,57 @@
+import { describe, expect, it } from "vitest";
+import { createIsr, createMemoryStore, IsrKeyRejectedError } from "../../src/index.js";
+import { fakeClock } from "../helpers.js";
+
+const gc = (globalThis as { gc?: () => void }).gc;
+
+function heapMb(): number {
+  gc?.();
+  return process.memoryUsage().heapUsed / 1_048_576;
+}
+
+describe("key flood", () => {
+  it("1,000,000 distinct keys: memory stays bounded, hot keys stay cached, the origin sees maxKeys fetches", async () => {
+    const clock = fakeClock();
+    const store = createMemoryStore({ max: 10_000, now: clock.now });
+    let fetches = 0;
+    const isr = createIsr<string, string>({
+      fetch: (key) => {
+        fetches += 1;
+        return `settings of ${key}`;
+      },
+      maxKeys: 5_000,
+      maxKeyLength: 100,
+      store,
+      now: clock.now,
+    });
+    const hot = Array.from({ length: 100 }, (_, i) => `tenant-${i}`);
+    for (const key of hot) await isr.get(key, key);
+    const before = heapMb();
+
+    let rejected = 0;
+    for (let i = 0; i < 1_000_000; i++) {
+      const key = `flood-${i}`;
+      try {
+        await isr.get(key, key);
+      } catch (error) {
+        if (!(error instanceof IsrKeyRejectedError)) throw error;
+        rejected += 1;
+      }
+      if (i % 1_000 === 0) {
+        for (const h of hot) await isr.get(h, h);
+      }
+    }
+    const grownMb = heapMb() - before;
+
+    expect(store.size).toBeLessThanOrEqual(10_000);
+    expect(fetches).toBe(5_000);
+    expect(rejected).toBe(1_000_000 - 4_900);
+    const states = await Promise.all(hot.map((h) => isr.get(h, h)));
+    expect(states.every((r) => r.state === "fresh")).toBe(true);
+    // The store holds at most 10 000 small entries; nothing else may grow with the flood.
+    expect(grownMb).toBeLessThan(gc === undefined ? 64 : 16);
+    console.log(
+      `key flood: ${rejected} rejected, ${fetches} fetches, heap +${grownMb.toFixed(1)} MB, store ${store.size}`,
+    );
+  }, 60_000);
+});
