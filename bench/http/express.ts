@@ -1,0 +1,76 @@
+import type { Server } from "node:http";
+import express, { type Request } from "express";
+import { isrPlug } from "../../src/adapters/express.js";
+import { createMemoryStore } from "../../src/index.js";
+import type { Settings } from "../lib/workload.js";
+import { loadPeer } from "../peers/index.js";
+import {
+  answer,
+  check,
+  origin,
+  peerOf,
+  type RunningApp,
+  STALE_TTL_MS,
+  TENANT_HEADER,
+  TTL_MS,
+  tenantOf,
+  type Variant,
+} from "./app.js";
+
+type WithSettings = Request & { settings?: Settings };
+
+/** Express 5 with its defaults. The hook variant is an async middleware awaiting the peer. */
+export async function start(variant: Variant): Promise<RunningApp> {
+  const app = express();
+  const peer = peerOf(variant);
+  if (peer !== undefined) {
+    const cache = await (await loadPeer(peer)).create({
+      fetch: origin,
+      ttlMs: TTL_MS,
+      staleTtlMs: STALE_TTL_MS,
+      max: 10_000,
+    });
+    app.use(async (req, _res, next) => {
+      (req as WithSettings).settings = cache.valueOf(
+        await cache.get(tenantOf(req.headers[TENANT_HEADER])),
+      ) as Settings;
+      next();
+    });
+  } else if (variant === "plug") {
+    app.use(
+      isrPlug<Settings, string>({
+        fetch: (tenant) => origin(tenant),
+        extract: (req) => tenantOf(req.headers[TENANT_HEADER]),
+        cacheKey: (req) => tenantOf(req.headers[TENANT_HEADER]),
+        apply: (req, _res, value) => {
+          (req as WithSettings).settings = value;
+        },
+        ttlMs: TTL_MS,
+        staleTtlMs: STALE_TTL_MS,
+        store: createMemoryStore(),
+      }),
+    );
+  }
+  app.get("/settings", (req, res) => {
+    res.json(answer((req as WithSettings).settings));
+  });
+  app.get("/check", (req, res) => {
+    res.json(check((req as WithSettings).settings));
+  });
+  const server = await new Promise<Server>((resolve, reject) => {
+    const listening = app.listen(0, "127.0.0.1", (error?: Error) =>
+      error ? reject(error) : resolve(listening),
+    );
+  });
+  const address = server.address();
+  if (address === null || typeof address === "string")
+    throw new Error("express did not listen on a TCP port");
+  return {
+    port: address.port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

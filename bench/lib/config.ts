@@ -1,0 +1,34 @@
+/**
+ * Durations and repetitions. The defaults keep `npm run bench` within a few minutes on two
+ * cores; BENCH_QUICK=1 shortens everything for a smoke run (its numbers are not for quoting).
+ */
+const quick = process.env.BENCH_QUICK === "1";
+
+export const config = {
+  quick,
+  throughput: {
+    rounds: quick ? 1 : 3,
+    warmupMs: quick ? 200 : 500,
+    measureMs: quick ? 300 : 1000,
+    keyCounts: [1, 10_000] as const,
+  },
+  stampede: {
+    rounds: quick ? 1 : 3,
+    concurrency: 1000,
+    fetchMs: 20,
+    ttlMs: 1000,
+  },
+  http: {
+    passes: quick ? 2 : 3,
+    warmupSeconds: quick ? 0.5 : 1.5,
+    measureSeconds: quick ? 1 : 2,
+    connections: 50,
+    tenants: 100,
+  },
+  memory: {
+    entries: 100_000,
+  },
+  redis: {
+    processes: 4,
+  },
+};

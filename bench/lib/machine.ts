@@ -1,0 +1,26 @@
+import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
+
+export interface Machine {
+  node: string;
+  cpuModel: string;
+  cores: number;
+  platform: string;
+}
+
+/** What the tables ran on, from /proc/cpuinfo where there is one. */
+export function describeMachine(): Machine {
+  let cpuModel = "unknown";
+  try {
+    const match = /^model name\s*:\s*(.+)$/m.exec(readFileSync("/proc/cpuinfo", "utf8"));
+    if (match?.[1] !== undefined) cpuModel = match[1].trim();
+  } catch {
+    // not Linux: the model stays unknown
+  }
+  return {
+    node: process.version,
+    cpuModel,
+    cores: availableParallelism(),
+    platform: `${process.platform} ${process.arch}`,
+  };
+}

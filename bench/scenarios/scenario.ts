@@ -1,0 +1,19 @@
+import type { Peer } from "../peers/types.js";
+
+export interface ScenarioContext {
+  peers: readonly Peer[];
+  /** Progress lines, to stderr, so stdout carries only the tables. */
+  log: (line: string) => void;
+}
+
+export interface ScenarioResult {
+  /** One or more markdown tables with their captions. */
+  markdown: string;
+  /** Everything measured, for bench/results/*.json. */
+  data: unknown;
+}
+
+export interface Scenario {
+  name: string;
+  run(context: ScenarioContext): Promise<ScenarioResult>;
+}
