@@ -1,8 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from "express";
-import type { Served } from "../engine.js";
+import type { Isr } from "../engine.js";
 import type { IsrOptions } from "../options.js";
-import { isPromiseLike } from "../stores/store.js";
-import { type IsrInfo, infoOf, Plug, type PlugCallbacks } from "./plug.js";
+import { type IsrInfo, Plug, type PlugCallbacks } from "./plug.js";
 
 export type { IsrInfo } from "./plug.js";
 
@@ -22,7 +21,11 @@ export interface ExpressIsrOptions<V, E = unknown, Req = Request, Res = Response
 
 /** The middleware, with its engine for `invalidate`, `revalidate` and `close`. */
 export type IsrMiddleware<V, E = unknown> = RequestHandler & {
-  readonly isr: Plug<Request, V, E>["engine"];
+  readonly isr: Isr<V, E>;
+};
+
+const nextUnlessSent = (_req: Request, res: Response, next: NextFunction): void => {
+  if (!res.headersSent && !res.writableEnded) next();
 };
 
 /**
@@ -30,64 +33,17 @@ export type IsrMiddleware<V, E = unknown> = RequestHandler & {
  * background when stale. `app.use(isrPlug({ fetch, apply, extract, cacheKey }))`.
  */
 export function isrPlug<V, E = unknown>(options: ExpressIsrOptions<V, E>): IsrMiddleware<V, E> {
-  const plug = new Plug<Request, V, E>(options);
-  const { apply, onError } = options;
-
-  const applyThenNext = (req: Request, res: Response, next: NextFunction, result: Served<V>): void => {
-    let applied: unknown;
-    try {
-      applied = apply(req, res, result.value, infoOf(result));
-    } catch (error) {
-      next(error);
-      return;
-    }
-    if (isPromiseLike(applied)) Promise.resolve(applied).then(() => next(), next);
-    else next();
-  };
-
-  const nextUnlessSent = (res: Response, next: NextFunction): void => {
-    if (!res.headersSent && !res.writableEnded) next();
-  };
-
-  const handleFetchError = (req: Request, res: Response, next: NextFunction, error: unknown): void => {
-    if (onError === undefined) {
-      plug.logPassThrough(error);
-      next();
-      return;
-    }
-    let handled: unknown;
-    try {
-      handled = onError(req, res, error);
-    } catch (thrown) {
-      next(thrown);
-      return;
-    }
-    if (isPromiseLike(handled)) Promise.resolve(handled).then(() => nextUnlessSent(res, next), next);
-    else nextUnlessSent(res, next);
-  };
-
-  const reportLate = (error: unknown): void => {
-    plug.engine.log.error({ err: error }, "error after the request was passed on");
-  };
+  const plug = new Plug<Request, V, E, Response, NextFunction>(options, {
+    apply: options.apply,
+    onError: options.onError,
+    proceed: (_req, _res, next) => next(),
+    afterError: nextUnlessSent,
+    fail: (_req, _res, next, error) => next(error),
+  });
 
   const isrPlugMiddleware: RequestHandler = (req, res, next) => {
-    let result: Served<V> | Promise<Served<V>>;
-    try {
-      result = plug.resolve(req);
-    } catch (error) {
-      next(error);
-      return;
-    }
-    if (result instanceof Promise) {
-      result
-        .then(
-          (resolved) => applyThenNext(req, res, next, resolved),
-          (error: unknown) => handleFetchError(req, res, next, error),
-        )
-        .catch(reportLate);
-    } else {
-      applyThenNext(req, res, next, result);
-    }
+    const pending = plug.run(req, res, next);
+    if (pending instanceof Promise) pending.catch(plug.reportLate);
   };
 
   return Object.assign(isrPlugMiddleware, { isr: plug.engine });

@@ -1,6 +1,7 @@
 import { Engine, type IsrState, type Served } from "../engine.js";
 import { type CacheKey, DEFAULT_CACHE_KEY } from "../key.js";
 import { CORE_OPTION_NAMES, describeValue, type IsrOptions } from "../options.js";
+import { isPromiseLike } from "../stores/store.js";
 
 /** What `apply` receives besides the value: how it was served, and under which key. */
 export interface IsrInfo {
@@ -36,19 +37,50 @@ export const PLUG_OPTION_NAMES: readonly string[] = [
   "onError",
 ];
 
+/**
+ * How one framework carries a request through the plug: everything an adapter knows and the
+ * engine does not. A middleware call is `(req, res, next)`: what `extract` and `cacheKey`
+ * read, the response side if the framework keeps one apart (else `undefined`), and the way on.
+ * `R` is what the framework expects the middleware to return.
+ */
+export interface Translation<Req, Res, Next, V, R> {
+  /** Calls the user's `apply` in the framework's shape; may return a Promise (awaited). */
+  apply(req: Req, res: Res, value: V, info: IsrInfo): unknown;
+  /** The user's `onError` in the framework's shape; `undefined` logs and passes through. */
+  onError: ((req: Req, res: Res, error: unknown) => unknown) | undefined;
+  /** Lets the request go on, after `apply` (its awaited result and `info`) or without a value. */
+  proceed(req: Req, res: Res, next: Next, applied: unknown, info: IsrInfo | undefined): R;
+  /** After the user's `onError` settled with `handled`: stop if it answered, else go on. */
+  afterError(req: Req, res: Res, next: Next, handled: unknown): R;
+  /** Hands an exception to the framework's error handling. */
+  fail(req: Req, res: Res, next: Next, error: unknown): R;
+  /** Logs the default pass-through; without it the engine's logger does. */
+  warnPassThrough?(req: Req, error: unknown): void;
+}
+
+const PASS_THROUGH_MESSAGE = "fetch failed; passing the request through without apply";
+
+/** The pass-through warning's text, for adapters that log it with the framework's own logger. */
+export const PASS_THROUGH_WARNING = `[isr-plug] ${PASS_THROUGH_MESSAGE}`;
+
 const defaultExtract = (): never => ({}) as never;
 const defaultCacheKey = (): CacheKey => DEFAULT_CACHE_KEY;
 
 /**
- * The framework-independent half of every adapter: validated callbacks and the engine.
- * Adapters only translate their framework's request and response to `resolve` and back.
+ * The framework-independent half of every adapter: validated callbacks, the engine, and the
+ * one path a request takes (extract → cacheKey → lookup → apply, or onError). Adapters only
+ * supply a `Translation` to their framework.
  */
-export class Plug<Req, V, E> {
+export class Plug<Req, V, E, Res = undefined, Next = undefined, R = void> {
   readonly engine: Engine<V, E>;
   readonly #extract: (req: Req) => E;
   readonly #cacheKey: (req: Req) => CacheKey;
+  readonly #to: Translation<Req, Res, Next, V, R>;
 
-  constructor(options: IsrOptions<V, E> & PlugCallbacks<Req, E> & { apply?: unknown; onError?: unknown }) {
+  constructor(
+    options: IsrOptions<V, E> & PlugCallbacks<Req, E> & { apply?: unknown; onError?: unknown },
+    translation: Translation<Req, Res, Next, V, R>,
+  ) {
     if (options === null || typeof options !== "object") {
       throw new TypeError(`isr-plug: options must be an object, got ${describeValue(options)}`);
     }
@@ -61,6 +93,7 @@ export class Plug<Req, V, E> {
     this.engine = new Engine<V, E>(core as IsrOptions<V, E>, PLUG_OPTION_NAMES);
     this.#extract = extract ?? defaultExtract;
     this.#cacheKey = cacheKey ?? defaultCacheKey;
+    this.#to = translation;
   }
 
   /**
@@ -73,11 +106,73 @@ export class Plug<Req, V, E> {
     return this.engine.lookup(this.#cacheKey(req), extracted);
   }
 
+  /**
+   * Serves one request. A hit from a synchronous store is applied and passed on without a
+   * promise hop. Every exception reaches `fail`; what a returned Promise rejects with after
+   * that (a throwing `next`) is the adapter's to report.
+   */
+  run(req: Req, res: Res, next: Next): R | Promise<R> {
+    let served: Served<V> | Promise<Served<V>>;
+    try {
+      served = this.resolve(req);
+    } catch (error) {
+      return this.#to.fail(req, res, next, error);
+    }
+    if (served instanceof Promise) {
+      return served.then(
+        (result) => this.#apply(req, res, next, result),
+        (error: unknown) => this.#fetchFailed(req, res, next, error),
+      );
+    }
+    return this.#apply(req, res, next, served);
+  }
+
   /** The default `onError`: log a warning, then the request passes through without `apply`. */
   logPassThrough(error: unknown): void {
-    this.engine.log.warn(
+    this.engine.log.warn({ namespace: this.engine.namespace, err: error }, PASS_THROUGH_MESSAGE);
+  }
+
+  /** Logs an error raised after the request was already handed on (nobody else can see it). */
+  reportLate = (error: unknown): void => {
+    this.engine.log.error(
       { namespace: this.engine.namespace, err: error },
-      "fetch failed; passing the request through without apply",
+      "error after the request was passed on",
+    );
+  };
+
+  #apply(req: Req, res: Res, next: Next, served: Served<V>): R | Promise<R> {
+    const to = this.#to;
+    const info = infoOf(served);
+    let applied: unknown;
+    try {
+      applied = to.apply(req, res, served.value, info);
+    } catch (error) {
+      return to.fail(req, res, next, error);
+    }
+    if (!isPromiseLike(applied)) return to.proceed(req, res, next, applied, info);
+    return Promise.resolve(applied).then(
+      (value) => to.proceed(req, res, next, value, info),
+      (error: unknown) => to.fail(req, res, next, error),
+    );
+  }
+
+  #fetchFailed(req: Req, res: Res, next: Next, error: unknown): R | Promise<R> {
+    const to = this.#to;
+    if (to.onError === undefined) {
+      if (to.warnPassThrough === undefined) this.logPassThrough(error);
+      else to.warnPassThrough(req, error);
+      return to.proceed(req, res, next, undefined, undefined);
+    }
+    let handled: unknown;
+    try {
+      handled = to.onError(req, res, error);
+    } catch (thrown) {
+      return to.fail(req, res, next, thrown);
+    }
+    if (!isPromiseLike(handled)) return to.afterError(req, res, next, handled);
+    return Promise.resolve(handled).then(
+      (value) => to.afterError(req, res, next, value),
+      (thrown: unknown) => to.fail(req, res, next, thrown),
     );
   }
 }

@@ -1,0 +1,62 @@
+import type { Context, Env, MiddlewareHandler, Next } from "hono";
+import type { Isr } from "../engine.js";
+import type { IsrOptions } from "../options.js";
+import { type IsrInfo, Plug, type PlugCallbacks } from "./plug.js";
+
+export type { IsrInfo } from "./plug.js";
+
+/** What `onError` may return: a Response answers the request; nothing lets it go on. */
+// biome-ignore lint/suspicious/noConfusingVoidType: a callback that returns nothing (a block body) must type-check.
+export type HonoErrorResult = Response | void;
+
+/**
+ * Options of the Hono middleware: the core options plus request callbacks. `HonoEnv` is the
+ * app's `Env`, so that `c.set` in `apply` is typed (`{ Variables: { settings: Settings } }`).
+ */
+// biome-ignore lint/suspicious/noExplicitAny: Hono's own default Env (as in createMiddleware), so untyped apps need no type arguments.
+export interface HonoIsrOptions<V, E = unknown, HonoEnv extends Env = any>
+  extends IsrOptions<V, E>,
+    PlugCallbacks<Context<HonoEnv>, E> {
+  /** Puts the value on the context, typically `c.set` (the seed's `apply_fun`); may return a Promise. */
+  apply: (c: Context<HonoEnv>, value: V, info: IsrInfo) => unknown;
+  /**
+   * Handles a failed synchronous fetch. If it returns a Response, that is the response and
+   * the route does not run; otherwise it does.
+   * @default logs a warning and passes the request through; `apply` is not called
+   */
+  onError?: (c: Context<HonoEnv>, error: unknown) => HonoErrorResult | PromiseLike<HonoErrorResult>;
+}
+
+/** The middleware, with its engine for `invalidate`, `revalidate` and `close`. */
+// biome-ignore lint/suspicious/noExplicitAny: see HonoIsrOptions.
+export type IsrHonoMiddleware<V, E = unknown, HonoEnv extends Env = any> = MiddlewareHandler<HonoEnv> & {
+  readonly isr: Isr<V, E>;
+};
+
+type HonoResult = HonoErrorResult | Promise<HonoErrorResult>;
+
+/**
+ * Hono middleware: serves cached data to `apply`, refreshing it in the background when
+ * stale. `app.use(isrPlug({ fetch, apply, extract, cacheKey }))`. Errors reach `app.onError`.
+ * Web-standard only (no Node built-ins), so it runs on Node, Bun, Deno and workers.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: see HonoIsrOptions.
+export function isrPlug<V, E = unknown, HonoEnv extends Env = any>(
+  options: HonoIsrOptions<V, E, HonoEnv>,
+): IsrHonoMiddleware<V, E, HonoEnv> {
+  const { apply, onError } = options;
+  const plug = new Plug<Context<HonoEnv>, V, E, undefined, Next, HonoResult>(options, {
+    apply: (c, _res, value, info) => apply(c, value, info),
+    onError: onError && ((c, _res, error) => onError(c, error)),
+    proceed: (_c, _res, next) => next(),
+    afterError: (_c, _res, next, handled) => (handled instanceof Response ? handled : next()),
+    fail: (_c, _res, _next, error) => Promise.reject(error),
+  });
+
+  // Every synchronous outcome is a Promise (`next()` or a rejection); a returned Response
+  // only comes from `onError`, after the failed fetch, inside a Promise.
+  const isrPlugMiddleware = ((c, next) => plug.run(c, undefined, next)) as MiddlewareHandler<HonoEnv>;
+  return Object.assign(isrPlugMiddleware, { isr: plug.engine });
+}
+
+export default isrPlug;

@@ -1,0 +1,57 @@
+import express, { type NextFunction, type Request, type Response } from "express";
+import { isrPlug } from "../../src/adapters/express.js";
+import { listen } from "../helpers.js";
+import {
+  actOn,
+  conformanceSuite,
+  type Harness,
+  httpGet,
+  routeBody,
+  type Shown,
+  settle,
+} from "./conformance.js";
+
+const tenantOf = (req: Request) => req.get("x-tenant");
+
+const expressHarness: Harness = {
+  name: "express",
+  async start(spec) {
+    const { extract, cacheKey, onError } = spec;
+    const middleware = isrPlug<unknown, unknown>({
+      ...spec.options,
+      logger: spec.logger,
+      extract: extract && ((req) => extract(tenantOf(req))),
+      cacheKey: cacheKey && ((req) => cacheKey(tenantOf(req))),
+      apply: (_req, res, value, info) =>
+        settle(spec.apply(value, info), (shown) => {
+          res.locals.shown = { value: shown, info } satisfies Shown;
+          res.setHeader("x-isr-state", info.state);
+        }),
+      onError:
+        onError &&
+        ((_req, res, error) =>
+          settle(onError(error), (action) =>
+            actOn(
+              action,
+              (status, halted) => res.status(status).json({ halted }),
+              (value) => {
+                res.locals.shown = { value, info: null } satisfies Shown;
+              },
+            ),
+          )),
+    });
+    const app = express();
+    app.use(middleware);
+    app.get("/", (_req, res) => {
+      spec.onRoute();
+      res.json(routeBody(res.locals.shown));
+    });
+    app.use((error: Error, _req: Request, res: Response, _next: NextFunction) => {
+      res.status(500).json({ error: error.message });
+    });
+    const server = await listen((port, host, ready) => app.listen(port, host, ready));
+    return { get: (tenant) => httpGet(server.url, tenant), isr: middleware.isr, close: server.close };
+  },
+};
+
+conformanceSuite(expressHarness);
