@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { isBuiltin } from "node:module";
 import { describe, expect, it } from "vitest";
 
 // The built package, loaded by its own name (self-reference through "exports"), from ESM and CJS.
@@ -11,19 +12,23 @@ describe("built package", () => {
     expect(existsSync(`${root}dist/index.js`)).toBe(true);
   });
 
-  it.each(["isr-plug", "isr-plug/express"])(
-    "%s loads from ESM and CJS with the same exports",
-    (specifier) => {
-      const esm = run([
-        "--input-type=module",
-        "-e",
-        `import * as m from "${specifier}"; console.log(Object.keys(m).sort().join())`,
-      ]);
-      const cjs = run(["-e", `console.log(Object.keys(require("${specifier}")).sort().join())`]);
-      expect(esm.length).toBeGreaterThan(0);
-      expect(cjs.split(",").filter((k) => k !== "__esModule")).toEqual(esm.split(","));
-    },
-  );
+  it.each([
+    "isr-plug",
+    "isr-plug/express",
+    "isr-plug/fastify",
+    "isr-plug/koa",
+    "isr-plug/hono",
+    "isr-plug/web",
+  ])("%s loads from ESM and CJS with the same exports", (specifier) => {
+    const esm = run([
+      "--input-type=module",
+      "-e",
+      `import * as m from "${specifier}"; console.log(Object.keys(m).sort().join())`,
+    ]);
+    const cjs = run(["-e", `console.log(Object.keys(require("${specifier}")).sort().join())`]);
+    expect(esm.length).toBeGreaterThan(0);
+    expect(cjs.split(",").filter((k) => k !== "__esModule")).toEqual(esm.split(","));
+  });
 
   it("ESM and CJS builds share the one default memory store", () => {
     const out = run([
@@ -39,5 +44,26 @@ describe("built package", () => {
        console.log(a.store === b.store, r.value, r.state);`,
     ]);
     expect(out).toBe("true from esm fresh");
+  });
+
+  it("isr-plug/hono and isr-plug/web import nothing Node-only (they run on Bun, Deno and workers)", () => {
+    for (const entry of ["hono.js", "web.js"]) {
+      const imported = new Set<string>();
+      const queue = [entry];
+      for (let file = queue.pop(); file !== undefined; file = queue.pop()) {
+        const code = readFileSync(`${root}dist/${file}`, "utf8");
+        // Static imports and re-exports, and literal dynamic imports.
+        for (const [, specifier] of code.matchAll(/(?:\bfrom|\bimport)\s*\(?\s*["']([^"']+)["']/g)) {
+          if (specifier === undefined) continue;
+          if (specifier.startsWith("./")) {
+            const chunk = specifier.slice(2);
+            if (!imported.has(chunk)) queue.push(chunk);
+          }
+          imported.add(specifier.startsWith("./") ? specifier.slice(2) : specifier);
+        }
+      }
+      expect(imported.size).toBeGreaterThan(1);
+      expect([...imported].filter((specifier) => isBuiltin(specifier))).toEqual([]);
+    }
   });
 });

@@ -69,6 +69,14 @@ function appLogger(log: FastifyBaseLogger): Logger {
   };
 }
 
+/**
+ * A Reply is thenable (it settles when the response is sent), so a callback written as
+ * `(request, reply, value) => reply.header("x", value)` must not have its result awaited.
+ */
+function notReply(result: unknown, reply: FastifyReply): unknown {
+  return result === reply ? undefined : result;
+}
+
 type FastifyPlug<V, E> = Plug<FastifyRequest, V, E, FastifyReply, HookHandlerDoneFunction>;
 
 /** Validates the plugin's own options and builds the plug; throws a `TypeError` naming a bad one. */
@@ -89,11 +97,12 @@ function createPlug<V, E>(fastify: FastifyInstance, options: FastifyIsrOptions<V
   if (typeof decorator !== "string" || decorator.length === 0) {
     throw new TypeError(`isr-plug: "decorator" must be a non-empty string, got ${describeValue(decorator)}`);
   }
+  const { apply, onError } = rest;
   const plug: FastifyPlug<V, E> = new Plug(
     { ...rest, logger: rest.logger ?? appLogger(fastify.log) },
     {
-      apply: rest.apply,
-      onError: rest.onError,
+      apply: (request, reply, value, info) => notReply(apply(request, reply, value, info), reply),
+      onError: onError && ((request, reply, error) => notReply(onError(request, reply, error), reply)),
       proceed: (_request, _reply, next) => next(),
       afterError: (_request, reply, next) => {
         if (!reply.sent) next();

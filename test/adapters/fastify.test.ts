@@ -152,6 +152,26 @@ describe("fastify plugin", () => {
     await expect(settings.get("other", undefined)).rejects.toMatchObject({ code: "ISR_CLOSED" });
   });
 
+  it("does not wait on a reply returned by apply or onError (a Reply is thenable)", async () => {
+    const app = newApp();
+    let fail = false;
+    await app.register(isrPlug<string>, {
+      fetch: () => (fail ? Promise.reject(new Error("down")) : "v"),
+      apply: (_request, reply, value) => reply.header("x-value", value),
+      onError: (request, reply) =>
+        request.url === "/halt" ? reply.code(503).send("halted") : reply.header("x-value", "default"),
+      cacheKey: (request) => request.url,
+      store: createMemoryStore(),
+    });
+    app.get("/*", async () => "route");
+    expect((await app.inject("/")).headers["x-value"]).toBe("v");
+    fail = true;
+    const passed = await app.inject("/other");
+    expect([passed.statusCode, passed.headers["x-value"], passed.body]).toEqual([200, "default", "route"]);
+    const halted = await app.inject("/halt");
+    expect([halted.statusCode, halted.body]).toEqual([503, "halted"]);
+  });
+
   it("takes Fastify's own register options (prefix, logLevel) without passing them to the core", async () => {
     const app = newApp();
     await app.register(isrPlug<string>, {
