@@ -3,6 +3,24 @@ import type { StoreEntry } from "../src/index.js";
 import { createIsr, createMemoryStore, DEFAULT_MEMORY_MAX } from "../src/index.js";
 import { estimateEntrySize } from "../src/stores/memory.js";
 import { fakeClock } from "./helpers.js";
+import { storeConformance } from "./store-suite.js";
+
+// Store-level behaviours (infinite and zero ttl, delete and clear, expiry, opaque keys,
+// serving an engine) are in the shared suite, run against every store.
+storeConformance("memory store", () => {
+  // lru-cache reads a start time of 0 as "no TTL", so the clock starts later.
+  const clock = fakeClock(1_000);
+  const store = createMemoryStore({ now: clock.now });
+  return {
+    store,
+    clock,
+    expire: async (ms) => clock.advance(ms),
+    timeScale: 1,
+    size: () => store.size,
+    clear: () => store.clear(),
+    close: async () => {},
+  };
+});
 
 const entry = (value: unknown): StoreEntry => ({ value, storedAt: 0, staleAt: 1, expiresAt: 2 });
 
@@ -55,24 +73,6 @@ describe("createMemoryStore", () => {
     expect(store.get("k")?.value).toBe(1);
     clock.advance(2);
     expect(store.get("k")).toBeUndefined();
-  });
-
-  it("keeps entries with an infinite ttl and drops those with none left", () => {
-    const store = createMemoryStore();
-    store.set("forever", entry(1), Number.POSITIVE_INFINITY);
-    store.set("gone", entry(2), 0);
-    expect(store.get("forever")?.value).toBe(1);
-    expect(store.get("gone")).toBeUndefined();
-  });
-
-  it("delete and clear remove entries", () => {
-    const store = createMemoryStore();
-    store.set("a", entry(1), 1_000);
-    store.set("b", entry(2), 1_000);
-    store.delete("a");
-    expect(store.get("a")).toBeUndefined();
-    store.clear();
-    expect(store.size).toBe(0);
   });
 
   it("bounds an engine's memory: a key flood keeps at most max entries", async () => {

@@ -1,0 +1,46 @@
+/** Checks `prefix`: braces would end or start a Redis Cluster hash tag of their own. */
+export function checkPrefix(prefix: unknown): string {
+  if (typeof prefix !== "string" || prefix.length === 0 || /[{}]/.test(prefix)) {
+    const shown = typeof prefix === "string" ? JSON.stringify(prefix) : String(prefix);
+    throw new TypeError(
+      `isr-plug: redis store "prefix" must be a non-empty string without "{" or "}", got ${shown}`,
+    );
+  }
+  return prefix;
+}
+
+const TAG_SPECIAL = /[%{}]/g;
+const GLOB_SPECIAL = /[*?[\]\\]/g;
+
+/**
+ * Names in Redis. One cache key's entry and lease share a hash tag (`{...}`), so they live
+ * in one Cluster slot and a script may touch both. The engine's key goes inside the tag
+ * with `%`, `{` and `}` escaped, so no key can close the tag early or meet another key.
+ */
+export class KeySpace {
+  readonly prefix: string;
+  /** The one pub/sub channel of this prefix (plain PUBLISH reaches every Cluster node). */
+  readonly channel: string;
+
+  constructor(prefix: string) {
+    this.prefix = prefix;
+    this.channel = `${prefix}events`;
+  }
+
+  entry(key: string): string {
+    return `${this.prefix}{${tagOf(key)}}`;
+  }
+
+  lease(key: string): string {
+    return `${this.prefix}{${tagOf(key)}}:lease`;
+  }
+
+  /** SCAN pattern of every key of this prefix (entries and leases), after ioredis's `keyPrefix`. */
+  pattern(keyPrefix = ""): string {
+    return `${(keyPrefix + this.prefix).replace(GLOB_SPECIAL, "\\$&")}{*`;
+  }
+}
+
+function tagOf(key: string): string {
+  return key.replace(TAG_SPECIAL, (c) => (c === "%" ? "%25" : c === "{" ? "%7B" : "%7D"));
+}

@@ -1,0 +1,67 @@
+import { createMemoryStore, type MemoryStore } from "../memory.js";
+import type { StoreEntry } from "../store.js";
+
+/** One Redis read or write of a key in flight; `changed` is set if the key changed meanwhile. */
+export interface Ticket {
+  changed: boolean;
+}
+
+/**
+ * The bounded memory tier in front of Redis. A Redis answer is copied here only if no
+ * change of its key was announced while it was in flight: otherwise a read that left
+ * before an invalidation, but answered after it, would bring the old value back.
+ */
+export class LocalTier {
+  readonly #memory: MemoryStore;
+  readonly #tickets = new Map<string, Set<Ticket>>();
+
+  constructor(max: number, maxBytes: number | undefined) {
+    this.#memory = createMemoryStore(maxBytes === undefined ? { max } : { max, maxBytes });
+  }
+
+  get size(): number {
+    return this.#memory.size;
+  }
+
+  get(key: string): StoreEntry | undefined {
+    return this.#memory.get(key);
+  }
+
+  /** Keeps `entry` for `ttlMs` (a non-positive ttl drops it). */
+  set(key: string, entry: StoreEntry, ttlMs: number): void {
+    this.#memory.set(key, entry, ttlMs);
+  }
+
+  delete(key: string): void {
+    this.#memory.delete(key);
+  }
+
+  /** Notes a Redis operation on `key` starting now. */
+  begin(key: string): Ticket {
+    const ticket: Ticket = { changed: false };
+    const tickets = this.#tickets.get(key);
+    if (tickets === undefined) this.#tickets.set(key, new Set([ticket]));
+    else tickets.add(ticket);
+    return ticket;
+  }
+
+  /** Ends an operation; true when its key did not change while it ran. */
+  end(key: string, ticket: Ticket): boolean {
+    const tickets = this.#tickets.get(key);
+    if (tickets?.delete(ticket) && tickets.size === 0) this.#tickets.delete(key);
+    return !ticket.changed;
+  }
+
+  /** The key changed elsewhere: forget the local copy and whatever is in flight for it. */
+  drop(key: string): void {
+    this.#memory.delete(key);
+    const tickets = this.#tickets.get(key);
+    if (tickets !== undefined) for (const ticket of tickets) ticket.changed = true;
+  }
+
+  /** Every key may have changed (a clear, or announcements missed while pub/sub was down). */
+  dropAll(): void {
+    this.#memory.clear();
+    for (const tickets of this.#tickets.values()) for (const ticket of tickets) ticket.changed = true;
+  }
+}

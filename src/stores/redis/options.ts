@@ -1,0 +1,191 @@
+import type { Logger } from "../../log.js";
+import { DEFAULT_MEMORY_MAX } from "../memory.js";
+import { checkClient, type RedisClientLike, type RedisConnection } from "./client.js";
+import { jsonSerializer, type RedisSerializer } from "./codec.js";
+import { checkPrefix } from "./keys.js";
+
+/** Defaults of `createRedisStore`, one constant shared by code, docs and tests. */
+export const REDIS_STORE_DEFAULTS = Object.freeze({
+  /** Start of every key and of the pub/sub channel the store uses. */
+  prefix: "isr-plug:",
+  /** Entries kept in the local memory tier of each process. */
+  localMax: DEFAULT_MEMORY_MAX,
+  /** How long a fetch lease lasts without renewal; renewed every third of it while the fetch runs. */
+  leaseMs: 5_000,
+  /** Bound on every Redis command; a slower answer counts as a failure and the request goes on without it. */
+  commandTimeoutMs: 50,
+  /** Consecutive failures (timeouts, lost connection) that open the circuit breaker. */
+  breakerThreshold: 3,
+  /** How long an open breaker skips Redis before one command probes it again. */
+  breakerCooldownMs: 1_000,
+});
+
+/** Options of `createRedisStore`. */
+export interface RedisStoreOptions {
+  /**
+   * Your ioredis `Redis` or `Cluster` client. The store uses it for commands and never
+   * closes it; it creates one extra connection (`client.duplicate()`) for pub/sub, which
+   * `store.close()` closes.
+   */
+  client: RedisClientLike;
+  /**
+   * Start of every key and of the channel, so several applications can share one Redis.
+   * No `{` or `}` (they would break Redis Cluster hash tags).
+   * @default "isr-plug:"
+   */
+  prefix?: string;
+  /**
+   * Entries kept in this process's local memory tier, least recently used evicted.
+   * @default 10_000
+   */
+  localMax?: number;
+  /** Optional bound on the local tier's size (see `createMemoryStore`'s `maxBytes`). @default none */
+  localMaxBytes?: number;
+  /**
+   * Lifetime of the lease that makes one process of the fleet fetch a key, in ms. The owner
+   * renews it every `leaseMs / 3` while its fetch runs; if the owner dies, another process
+   * takes over at most `leaseMs` later.
+   * @default 5_000
+   */
+  leaseMs?: number;
+  /**
+   * Bound on every Redis command, in ms. A slower answer counts as a failure: the request
+   * is served from the local tier or the origin instead.
+   * @default 50
+   */
+  commandTimeoutMs?: number;
+  /** Consecutive failures that open the circuit breaker (Redis is then skipped). @default 3 */
+  breakerThreshold?: number;
+  /** How long an open breaker skips Redis before one command probes it, in ms. @default 1_000 */
+  breakerCooldownMs?: number;
+  /**
+   * Turns what is stored (an object holding the value and the entry's non-numeric fields)
+   * into a string and back. @default JSON, parsed without `__proto__` keys
+   */
+  serializer?: RedisSerializer;
+  /** pino-compatible logger. @default warnings and errors to the console, prefixed `[isr-plug]` */
+  logger?: Logger;
+  /**
+   * The clock entries are stamped with, in ms: pass the engine's `now` if you gave it one.
+   * @default Date.now
+   */
+  now?: () => number;
+}
+
+/** Options after validation, with defaults filled in. */
+export interface ResolvedRedisOptions {
+  client: RedisConnection;
+  prefix: string;
+  localMax: number;
+  localMaxBytes: number | undefined;
+  leaseMs: number;
+  commandTimeoutMs: number;
+  breakerThreshold: number;
+  breakerCooldownMs: number;
+  serializer: RedisSerializer;
+  logger: Logger | undefined;
+  now: () => number;
+}
+
+const OPTION_NAMES = new Set([
+  "client",
+  "prefix",
+  "localMax",
+  "localMaxBytes",
+  "leaseMs",
+  "commandTimeoutMs",
+  "breakerThreshold",
+  "breakerCooldownMs",
+  "serializer",
+  "logger",
+  "now",
+]);
+
+export function describe(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "function") return "a function";
+  if (Array.isArray(value)) return "an array";
+  if (value === null) return "null";
+  if (typeof value === "object") return "an object";
+  return String(value);
+}
+
+function fail(name: string, expected: string, value: unknown): never {
+  throw new TypeError(`isr-plug: redis store "${name}" must be ${expected}, got ${describe(value)}`);
+}
+
+function integer(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) {
+    fail(name, "a positive integer", value);
+  }
+  return value;
+}
+
+function duration(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
+    fail(name, "a finite number of milliseconds > 0", value);
+  }
+  return value;
+}
+
+function hasMethods(value: unknown, names: readonly string[]): boolean {
+  if (value === null || typeof value !== "object") return false;
+  const record = value as Record<string, unknown>;
+  return names.every((name) => typeof record[name] === "function");
+}
+
+/** Validates the options; a `TypeError` names the first bad one. */
+export function resolveRedisOptions(options: RedisStoreOptions): ResolvedRedisOptions {
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(`isr-plug: redis store options must be an object, got ${describe(options)}`);
+  }
+  for (const name of Object.keys(options)) {
+    if (!OPTION_NAMES.has(name)) throw new TypeError(`isr-plug: unknown redis store option "${name}"`);
+  }
+  const client = checkClient(options.client);
+  const prefix = checkPrefix(options.prefix ?? REDIS_STORE_DEFAULTS.prefix);
+  const localMax = integer("localMax", options.localMax, REDIS_STORE_DEFAULTS.localMax);
+  const localMaxBytes =
+    options.localMaxBytes === undefined ? undefined : integer("localMaxBytes", options.localMaxBytes, 0);
+  const leaseMs = integer("leaseMs", options.leaseMs, REDIS_STORE_DEFAULTS.leaseMs);
+  if (leaseMs < 30) fail("leaseMs", "at least 30 (it is renewed every third of it)", leaseMs);
+  const commandTimeoutMs = duration(
+    "commandTimeoutMs",
+    options.commandTimeoutMs,
+    REDIS_STORE_DEFAULTS.commandTimeoutMs,
+  );
+  const breakerThreshold = integer(
+    "breakerThreshold",
+    options.breakerThreshold,
+    REDIS_STORE_DEFAULTS.breakerThreshold,
+  );
+  const breakerCooldownMs = duration(
+    "breakerCooldownMs",
+    options.breakerCooldownMs,
+    REDIS_STORE_DEFAULTS.breakerCooldownMs,
+  );
+  const serializer = options.serializer ?? jsonSerializer;
+  if (!hasMethods(serializer, ["serialize", "deserialize"])) {
+    fail("serializer", "an object with serialize and deserialize methods", serializer);
+  }
+  const { logger, now } = options;
+  if (logger !== undefined && !hasMethods(logger, ["debug", "info", "warn", "error"])) {
+    fail("logger", "an object with debug, info, warn and error methods", logger);
+  }
+  if (now !== undefined && typeof now !== "function") fail("now", "a function", now);
+  return {
+    client,
+    prefix,
+    localMax,
+    localMaxBytes,
+    leaseMs,
+    commandTimeoutMs,
+    breakerThreshold,
+    breakerCooldownMs,
+    serializer,
+    logger,
+    now: now ?? Date.now,
+  };
+}
