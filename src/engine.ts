@@ -3,8 +3,13 @@ import { ErrorBackoff } from "./backoff.js";
 import { createEntry, Standing, standingOf } from "./entry.js";
 import { IsrClosedError, IsrError, IsrFetchError, IsrKeyRejectedError, IsrTimeoutError } from "./errors.js";
 import { FetchControl } from "./fetch-context.js";
-import { type CacheKey, encodeKey, namespacePrefix } from "./key.js";
+import { type CacheKey, decodeKey, encodeKey, namespacePrefix } from "./key.js";
 import { Log } from "./log.js";
+import { fetchTracing, tracingFetches } from "./observe/channels.js";
+import type { IsrEventName, IsrListener } from "./observe/events.js";
+import { Observer } from "./observe/observer.js";
+import { type KeyRecord, RecentKeys } from "./observe/recent.js";
+import type { IsrStats } from "./observe/stats.js";
 import { type IsrOptions, type ResolvedOptions, resolveOptions } from "./options.js";
 import { type Flight, FlightTable } from "./single-flight.js";
 import { defaultStore } from "./stores/memory.js";
@@ -54,6 +59,31 @@ export interface Isr<V, E = void> {
   revalidate(key: CacheKey, extracted: E): Promise<V>;
   /** Stops new fetches, aborts the signals of in-flight ones and waits for them to settle. */
   close(): Promise<void>;
+  /** Subscribes to an event (see `IsrEvents`); returns the unsubscribe function. */
+  on<N extends IsrEventName>(name: N, listener: IsrListener<N>): () => void;
+  /** Counters, gauges and histograms of this engine since it was created. */
+  stats(): IsrStats;
+  /**
+   * The keys this engine fetched recently (at most 1 000) with their entries' standing, for
+   * the inspector. Values are left out unless `values` is true: they may be private.
+   */
+  inspect(options?: { values?: boolean }): Promise<InspectedEntry<V>[]>;
+}
+
+/** One key as the inspector shows it. */
+export interface InspectedEntry<V> {
+  /** Opaque id of the entry, for `invalidate`/`revalidate` by id. */
+  id: string;
+  key: CacheKey;
+  state: "fresh" | "stale" | "error-window" | "expired" | "missing";
+  ageMs?: number;
+  ttlMs?: number;
+  staleTtlMs?: number;
+  staleIfErrorMs?: number;
+  tags?: readonly string[];
+  value?: V;
+  fetching: boolean;
+  lastFetch?: { at: number; durationMs: number; ok: boolean; error?: string };
 }
 
 function publicResult<V>(served: Served<V>): IsrResult<V> {
@@ -84,6 +114,9 @@ export class Engine<V, E = void> implements Isr<V, E> {
   readonly #keyTooLong: IsrKeyRejectedError;
   /** Entries served to their waiters but not stored (noCache, invalidated meanwhile). */
   readonly #unstored = new WeakSet<StoreEntry>();
+  readonly #observer: Observer;
+  readonly #recent = new RecentKeys<E>();
+  readonly #stopWatchingEvictions: (() => void) | undefined;
   #closed = false;
   #storeFailing = false;
 
@@ -100,6 +133,70 @@ export class Engine<V, E = void> implements Isr<V, E> {
     this.#admission = new KeyAdmission(resolved.maxKeys, resolved.now);
     this.#tooManyKeys = new IsrKeyRejectedError(`more than maxKeys (${resolved.maxKeys}) keys`);
     this.#keyTooLong = new IsrKeyRejectedError(`longer than maxKeyLength (${resolved.maxKeyLength})`);
+    this.#observer = new Observer(this.namespace, this.#log);
+    this.#stopWatchingEvictions = this.store.onEvict?.((storeKey, reason) => {
+      const key = decodeKey(this.#prefix, storeKey);
+      if (key !== undefined) this.#observer.evicted(key, reason);
+    });
+  }
+
+  on<N extends IsrEventName>(name: N, listener: IsrListener<N>): () => void {
+    return this.#observer.on(name, listener);
+  }
+
+  stats(): IsrStats {
+    const c = this.#observer.counters;
+    const fromCache = c.fresh + c.stale + c.fallback;
+    const all = fromCache + c.miss + c.errors;
+    const size = this.store.size;
+    return {
+      namespace: this.namespace,
+      served: { fresh: c.fresh, stale: c.stale, miss: c.miss, fallback: c.fallback },
+      errors: c.errors,
+      hitRatio: all === 0 ? 0 : fromCache / all,
+      fetches: {
+        started: c.fetchesStarted,
+        succeeded: c.fetchesSucceeded,
+        failed: c.fetchesFailed,
+        timedOut: c.fetchesTimedOut,
+        inFlight: this.#flights.size,
+        queued: this.#limiter.queued,
+      },
+      refreshes: { succeeded: c.refreshesSucceeded, failed: c.refreshesFailed },
+      storeEntries: typeof size === "number" ? size : undefined,
+      admittedKeys: this.#admission.size,
+      invalidatedTags: this.#tags.size,
+      evictions: c.evictions,
+      ageMs: c.age.snapshot(),
+      refreshLagMs: c.refreshLag.snapshot(),
+    };
+  }
+
+  async inspect(options: { values?: boolean } = {}): Promise<InspectedEntry<V>[]> {
+    const now = this.#options.now();
+    const records = this.#recent.entries();
+    const entries = await Promise.all(
+      records.map(async ([id]) => {
+        try {
+          return (await this.store.get(id)) as StoreEntry<V> | undefined;
+        } catch {
+          return undefined;
+        }
+      }),
+    );
+    return records.map(([id, record], i) =>
+      describeEntry(id, record, entries[i], now, this.#tags, options.values === true),
+    );
+  }
+
+  /**
+   * Revalidates a key listed by `inspect`, with the extracted data of its latest fetch.
+   * @internal
+   */
+  revalidateById(id: string): Promise<V> {
+    const record = this.#recent.get(id);
+    if (record === undefined) return Promise.reject(new TypeError(`isr-plug: no recent key with id ${id}`));
+    return this.revalidate(record.key, record.extracted);
   }
 
   get log(): Log {
@@ -153,7 +250,9 @@ export class Engine<V, E = void> implements Isr<V, E> {
     this.#flights.detach(storeKey);
     this.#admission.forget(storeKey);
     this.#backoff?.succeeded(storeKey);
+    this.#recent.forget(storeKey);
     await this.store.delete(storeKey);
+    this.#observer.invalidated(key);
     if (this.#log.debugEnabled()) this.#log.debug({ namespace: this.namespace, key }, "invalidated");
   }
 
@@ -164,6 +263,7 @@ export class Engine<V, E = void> implements Isr<V, E> {
       throw new TypeError(`isr-plug: invalidateTag mode must be "soft" or "hard", got ${String(mode)}`);
     }
     this.#tags.invalidate(tag, mode, this.#options.now());
+    this.#observer.tagInvalidated(tag, mode);
     if (this.#log.debugEnabled())
       this.#log.debug({ namespace: this.namespace, tag, mode }, "tag invalidated");
   }
@@ -183,6 +283,7 @@ export class Engine<V, E = void> implements Isr<V, E> {
 
   async close(): Promise<void> {
     this.#closed = true;
+    this.#stopWatchingEvictions?.();
     this.#limiter.refuseQueued();
     const flights = this.#flights.all();
     for (const flight of flights) flight.controller.abort(new IsrClosedError());
@@ -195,29 +296,52 @@ export class Engine<V, E = void> implements Isr<V, E> {
     extracted: E,
     entry: StoreEntry<V> | undefined,
   ): Served<V> | Promise<Served<V>> {
-    if (entry === undefined) return this.#fetchForRequest(storeKey, key, extracted, undefined, undefined);
+    if (entry === undefined) return this.#serveByFetch(storeKey, key, extracted, undefined, undefined);
     const now = this.#options.now();
     const verdict = entry.tags === undefined ? TagVerdict.None : this.#tags.verdict(entry);
     switch (standingOf(entry, now, verdict)) {
       case Standing.Fresh: {
         const ageMs = ageOf(entry, now);
+        this.#observer.served("fresh", key, ageMs);
         if (this.#log.debugEnabled()) this.#log.debug({ namespace: this.namespace, key, ageMs }, "fresh hit");
         return { value: entry.value, state: "fresh", ageMs, key, entry };
       }
       case Standing.Stale: {
         const ageMs = ageOf(entry, now);
+        this.#observer.served("stale", key, ageMs);
         this.#refreshInBackground(storeKey, key, extracted, entry);
         if (this.#log.debugEnabled()) this.#log.debug({ namespace: this.namespace, key, ageMs }, "stale hit");
         return { value: entry.value, state: "stale", ageMs, key, entry };
       }
       case Standing.Fallback:
-        return this.#fetchForRequest(storeKey, key, extracted, entry, entry);
+        return this.#serveByFetch(storeKey, key, extracted, entry, entry);
       default: {
         // A too-stale value may still inform a conditional fetch; a hard-invalidated one may not.
         const previous = verdict === TagVerdict.Hard ? undefined : entry;
-        return this.#fetchForRequest(storeKey, key, extracted, previous, undefined);
+        return this.#serveByFetch(storeKey, key, extracted, previous, undefined);
       }
     }
+  }
+
+  /** A request that must wait for a fetch: reported and counted around `#fetchForRequest`. */
+  #serveByFetch(
+    storeKey: string,
+    key: CacheKey,
+    extracted: E,
+    previous: StoreEntry<V> | undefined,
+    fallback: StoreEntry<V> | undefined,
+  ): Promise<Served<V>> {
+    this.#observer.missed(key);
+    return this.#fetchForRequest(storeKey, key, extracted, previous, fallback).then(
+      (served) => {
+        if (served.error === undefined) this.#observer.fetchedForRequest();
+        return served;
+      },
+      (error: unknown) => {
+        this.#observer.requestFailed();
+        throw error;
+      },
+    );
   }
 
   /**
@@ -266,20 +390,27 @@ export class Engine<V, E = void> implements Isr<V, E> {
   #withFallback(fetched: Promise<Served<V>>, key: CacheKey, fallback: StoreEntry<V>): Promise<Served<V>> {
     const softTimeoutMs = this.#options.softTimeoutMs;
     return new Promise<Served<V>>((resolve) => {
+      // After a soft deadline has served the fallback, the fetch's own end changes nothing here.
+      let answered = false;
+      const answer = (served: Served<V>) => {
+        answered = true;
+        resolve(served);
+      };
       let timer: ReturnType<typeof setTimeout> | undefined;
       if (softTimeoutMs !== undefined) {
         timer = setTimeout(() => {
-          resolve(this.#fallback(key, fallback, new IsrTimeoutError(softTimeoutMs, keyText(key), true)));
+          this.#observer.timedOut(key, softTimeoutMs, true);
+          answer(this.#fallback(key, fallback, new IsrTimeoutError(softTimeoutMs, keyText(key), true)));
         }, softTimeoutMs);
       }
       fetched.then(
         (served) => {
           clearTimeout(timer);
-          resolve(served);
+          if (!answered) answer(served);
         },
         (error: unknown) => {
           clearTimeout(timer);
-          resolve(this.#fallback(key, fallback, error));
+          if (!answered) answer(this.#fallback(key, fallback, error));
         },
       );
     });
@@ -287,6 +418,7 @@ export class Engine<V, E = void> implements Isr<V, E> {
 
   #fallback(key: CacheKey, entry: StoreEntry<V>, error: unknown): Served<V> {
     const ageMs = ageOf(entry, this.#options.now());
+    this.#observer.fellBack(key, ageMs, error);
     this.#log.warn(
       { namespace: this.namespace, key, ageMs, err: error },
       "fetch failed or is slow; serving the last good value",
@@ -303,12 +435,20 @@ export class Engine<V, E = void> implements Isr<V, E> {
       return;
     }
     const flight = this.#startFetch(storeKey, key, extracted, "refresh", stale, true);
+    const startedAt = performance.now();
     flight.promise.then(
-      () => {
+      (entry) => {
+        if (entry === undefined) return; // another process of the fleet refreshes it
+        this.#observer.refreshed(
+          key,
+          performance.now() - startedAt,
+          Math.max(0, entry.storedAt - stale.staleAt),
+        );
         if (this.#log.debugEnabled())
           this.#log.debug({ namespace: this.namespace, key }, "refreshed in background");
       },
       (error: unknown) => {
+        this.#observer.refreshFailed(key, performance.now() - startedAt, error);
         this.#log.warn(
           { namespace: this.namespace, key, err: error },
           "background refresh failed; the stale value is kept",
@@ -333,7 +473,7 @@ export class Engine<V, E = void> implements Isr<V, E> {
       let slotPending = holdsSlot;
       const produce = () => {
         slotPending = false;
-        return this.#produce(flight, storeKey, key, extracted, previous, holdsSlot);
+        return this.#produce(flight, storeKey, key, extracted, previous, holdsSlot, purpose);
       };
       const store = this.store;
       if (store.coordinate === undefined) return produce();
@@ -359,14 +499,20 @@ export class Engine<V, E = void> implements Isr<V, E> {
     extracted: E,
     previous: StoreEntry<V> | undefined,
     holdsSlot: boolean,
+    purpose: FetchPurpose,
   ): Promise<StoreEntry<V>> {
     if (!holdsSlot) await this.#limiter.acquire();
+    const record = this.#recent.started(storeKey, key, extracted);
+    this.#observer.fetchStarted(key, purpose);
+    const startedAt = performance.now();
+    let failure: { error: unknown } | undefined;
+    let stored = false;
     try {
       const control = new FetchControl<V>(key, flight.controller.signal, previous);
       const tagSeq = this.#tags.seq;
       let value: V;
       try {
-        value = await this.#runFetch(flight, key, extracted, control);
+        value = await this.#runFetch(flight, key, extracted, control, purpose);
         if (value === undefined) {
           throw new IsrFetchError(
             `isr-plug: fetch for key ${keyText(key)} resolved undefined; return null to cache "no value"`,
@@ -378,17 +524,26 @@ export class Engine<V, E = void> implements Isr<V, E> {
       }
       this.#backoff?.succeeded(storeKey);
       const { entry, retentionMs } = createEntry(value, extracted, control, this.#options, this.#storedAt());
-      const storable =
-        control.cache && !flight.superseded && !this.#tags.invalidatedSince(entry.tags, tagSeq);
-      if (storable && retentionMs > 0) {
+      stored =
+        control.cache &&
+        retentionMs > 0 &&
+        !flight.superseded &&
+        !this.#tags.invalidatedSince(entry.tags, tagSeq);
+      if (stored) {
         await this.#write(storeKey, key, entry, retentionMs);
         this.#admission.keep(storeKey, retentionMs);
       } else {
         this.#unstored.add(entry);
       }
       return entry;
+    } catch (error) {
+      failure = { error };
+      throw error;
     } finally {
       this.#limiter.release();
+      const durationMs = performance.now() - startedAt;
+      this.#observer.fetchEnded(key, purpose, durationMs, failure?.error, stored, failure !== undefined);
+      this.#recent.ended(record, this.#options.now(), durationMs, failure);
     }
   }
 
@@ -399,12 +554,26 @@ export class Engine<V, E = void> implements Isr<V, E> {
   }
 
   /** Calls the user's fetch, racing it against `timeoutMs`, which also aborts its signal. */
-  #runFetch(flight: Flight<V>, key: CacheKey, extracted: E, control: FetchControl<V>): Promise<V> {
+  #runFetch(
+    flight: Flight<V>,
+    key: CacheKey,
+    extracted: E,
+    control: FetchControl<V>,
+    purpose: FetchPurpose,
+  ): Promise<V> {
     const { fetch, timeoutMs } = this.#options;
-    const pending = Promise.resolve(fetch(extracted, control));
+    const call = () => Promise.resolve(fetch(extracted, control));
+    const pending = tracingFetches()
+      ? (fetchTracing as NonNullable<typeof fetchTracing>).tracePromise(call, {
+          namespace: this.namespace,
+          key,
+          purpose,
+        })
+      : call();
     if (timeoutMs === undefined) return pending;
     return new Promise<V>((resolve, reject) => {
       const timer = setTimeout(() => {
+        this.#observer.timedOut(key, timeoutMs, false);
         const error = new IsrTimeoutError(timeoutMs, keyText(key));
         flight.controller.abort(error);
         reject(error);
@@ -446,6 +615,28 @@ export class Engine<V, E = void> implements Isr<V, E> {
     this.#storeFailing = false;
     this.#log.warn({ namespace: this.namespace }, "store recovered");
   }
+}
+
+function describeEntry<V, E>(
+  id: string,
+  record: KeyRecord<E>,
+  entry: StoreEntry<V> | undefined,
+  now: number,
+  tags: TagRegistry,
+  withValue: boolean,
+): InspectedEntry<V> {
+  const described: InspectedEntry<V> = { id, key: record.key, state: "missing", fetching: record.fetching };
+  if (record.lastFetch !== undefined) described.lastFetch = { ...record.lastFetch };
+  if (entry === undefined) return described;
+  const standing = standingOf(entry, now, tags.verdict(entry));
+  described.state = (["fresh", "stale", "error-window", "expired"] as const)[standing];
+  described.ageMs = ageOf(entry, now);
+  described.ttlMs = entry.staleAt - entry.storedAt;
+  described.staleTtlMs = entry.expiresAt - entry.staleAt;
+  described.staleIfErrorMs = (entry.errorUntil ?? entry.expiresAt) - entry.expiresAt;
+  if (entry.tags !== undefined) described.tags = entry.tags;
+  if (withValue) described.value = entry.value;
+  return described;
 }
 
 function keyText(key: CacheKey): string {

@@ -1,5 +1,5 @@
 export type { IsrInfo } from "./adapters/plug.js";
-export { createIsr, type Isr, type IsrResult, type IsrState } from "./engine.js";
+export { createIsr, type InspectedEntry, type Isr, type IsrResult, type IsrState } from "./engine.js";
 export {
   IsrClosedError,
   IsrError,
@@ -10,6 +10,9 @@ export {
 } from "./errors.js";
 export { type CacheKey, DEFAULT_CACHE_KEY } from "./key.js";
 export type { Logger } from "./log.js";
+export { CHANNEL_PREFIX } from "./observe/channels.js";
+export type { IsrEventName, IsrEvents, IsrListener } from "./observe/events.js";
+export { AGE_BUCKETS_MS, type HistogramSnapshot, type IsrStats } from "./observe/stats.js";
 export {
   DEFAULTS,
   type ErrorBackoffOptions,
@@ -23,5 +26,5 @@ export {
   type MemoryStore,
   type MemoryStoreOptions,
 } from "./stores/memory.js";
-export type { FetchPurpose, Store, StoreEntry } from "./stores/store.js";
+export type { EvictionReason, FetchPurpose, Store, StoreEntry } from "./stores/store.js";
 export type { InvalidationMode } from "./tags.js";

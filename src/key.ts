@@ -39,3 +39,18 @@ function invalidKey(key: unknown): TypeError {
     `isr-plug: a cache key must be a string or an array of strings and finite numbers, got ${shown}`,
   );
 }
+
+/** The cache key a store key was encoded from, if the store key is under `prefix`. */
+export function decodeKey(prefix: string, storeKey: string): CacheKey | undefined {
+  if (!storeKey.startsWith(prefix)) return undefined;
+  const tag = storeKey.charAt(prefix.length);
+  const rest = storeKey.slice(prefix.length + 1);
+  if (tag === "s") return rest;
+  if (tag !== "a") return undefined;
+  try {
+    const parsed: unknown = JSON.parse(rest);
+    return Array.isArray(parsed) ? (parsed as (string | number)[]) : undefined;
+  } catch {
+    return undefined;
+  }
+}

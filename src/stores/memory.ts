@@ -1,5 +1,5 @@
 import { LRUCache } from "lru-cache";
-import type { Store, StoreEntry } from "./store.js";
+import type { EvictionReason, Store, StoreEntry } from "./store.js";
 
 /** Default bound of a memory store, in entries. */
 export const DEFAULT_MEMORY_MAX = 10_000;
@@ -34,6 +34,7 @@ export interface MemoryStore extends Store {
   readonly size: number;
   /** Drops every entry. */
   clear(): void;
+  onEvict(listener: (key: string, reason: EvictionReason) => void): () => void;
 }
 
 const ENTRY_OVERHEAD_BYTES = 64;
@@ -82,8 +83,14 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
   }
 
   const size = sizeOf ?? estimateEntrySize;
+  const evictionListeners = new Set<(key: string, reason: EvictionReason) => void>();
   const cache = new LRUCache<string, StoreEntry>({
     max,
+    dispose: (_entry, key, reason) => {
+      if (evictionListeners.size === 0 || (reason !== "evict" && reason !== "expire")) return;
+      const why: EvictionReason = reason === "evict" ? "capacity" : "expired";
+      for (const listener of evictionListeners) listener(key, why);
+    },
     ...(maxBytes === undefined
       ? {}
       : {
@@ -112,6 +119,12 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     },
     clear() {
       cache.clear();
+    },
+    onEvict(listener) {
+      evictionListeners.add(listener);
+      return () => {
+        evictionListeners.delete(listener);
+      };
     },
   };
 }

@@ -37,6 +37,13 @@ export interface Store {
   set(key: string, entry: StoreEntry, ttlMs: number): void | Promise<void>;
   /** Removes the entry under `key`, if any. */
   delete(key: string): void | Promise<void>;
+  /** How many entries the store holds (all namespaces), if it can tell cheaply. */
+  readonly size?: number;
+  /**
+   * Optional: calls `listener` with the key of each entry the store drops on its own, to stay
+   * bounded (`"capacity"`) or because its time was up (`"expired"`). Returns an unsubscribe.
+   */
+  onEvict?(listener: (key: string, reason: EvictionReason) => void): () => void;
   /** Releases what the store holds (connections, timers). Engines never call it for you. */
   close?(): void | Promise<void>;
   /**
@@ -55,6 +62,9 @@ export interface Store {
     produce: () => Promise<StoreEntry>,
   ): Promise<StoreEntry | undefined>;
 }
+
+/** Why a store dropped an entry on its own. */
+export type EvictionReason = "capacity" | "expired";
 
 /** Why the engine needs a fetch: a request is waiting ("miss"), or a stale value is being refreshed. */
 export type FetchPurpose = "miss" | "refresh";
