@@ -1,6 +1,8 @@
 import express, { type NextFunction, type Request, type Response } from "express";
+import { describe, expect, it } from "vitest";
 import { isrPlug } from "../../src/adapters/express.js";
-import { listen } from "../helpers.js";
+import { createMemoryStore } from "../../src/index.js";
+import { flush, listen } from "../helpers.js";
 import {
   actOn,
   conformanceSuite,
@@ -55,3 +57,21 @@ const expressHarness: Harness = {
 };
 
 conformanceSuite(expressHarness);
+
+describe("express middleware", () => {
+  it("calls next synchronously on a hit from the memory store (no promise hop)", async () => {
+    const middleware = isrPlug({ fetch: () => "v", apply: () => {}, store: createMemoryStore() });
+    const req = {} as Request;
+    const res = { headersSent: false, writableEnded: false } as Response;
+    let calls = 0;
+    const next = () => {
+      calls += 1;
+    };
+    middleware(req, res, next);
+    expect(calls).toBe(0);
+    await flush();
+    expect(calls).toBe(1);
+    middleware(req, res, next);
+    expect(calls).toBe(2);
+  });
+});

@@ -109,9 +109,10 @@ describe("fastify plugin", () => {
     expect((await post("acme")).headers["x-value"]).toBe("acme 1");
   });
 
-  it("applies to the routes of the context it is registered in, not to siblings", async () => {
+  it("applies to the routes of the context it is registered in (declared before or after), not to siblings", async () => {
     const app = newApp();
     await app.register(async (scoped) => {
+      scoped.get("/declared-before", async () => "before");
       await scoped.register(isrPlug<string>, {
         fetch: () => "cached",
         apply: (_request, reply, value) => {
@@ -123,6 +124,7 @@ describe("fastify plugin", () => {
     });
     app.get("/outside", async () => "outside");
     expect((await app.inject("/inside")).headers["x-value"]).toBe("cached");
+    expect((await app.inject("/declared-before")).headers["x-value"]).toBe("cached");
     expect((await app.inject("/outside")).headers["x-value"]).toBeUndefined();
   });
 
