@@ -9,11 +9,12 @@ import { describeMachine } from "./lib/machine.js";
 import { loadPeers } from "./peers/index.js";
 import { http } from "./scenarios/http.js";
 import { memory } from "./scenarios/memory.js";
+import { redis } from "./scenarios/redis.js";
 import type { Scenario } from "./scenarios/scenario.js";
 import { stampede } from "./scenarios/stampede.js";
 import { throughput } from "./scenarios/throughput.js";
 
-const SCENARIOS: readonly Scenario[] = [throughput, stampede, http, memory];
+const SCENARIOS: readonly Scenario[] = [throughput, stampede, http, redis, memory];
 
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((name) => !SCENARIOS.some((scenario) => scenario.name === name));

@@ -1,8 +1,11 @@
 /** What every benchmarked app shares: the route's answer, the variants, and the origin. */
 import { type Settings, settingsFor } from "../lib/workload.js";
 
-/** `bare` (no cache), `plug` (isr-plug's own middleware), or `hook:<peer>` (a peer awaited in a hook). */
-export type Variant = "bare" | "plug" | `hook:${string}`;
+/**
+ * `bare` (no cache), `plug` (isr-plug's own middleware on a memory store), `plug:redis` (the
+ * same on the Redis store, Fastify only), or `hook:<peer>` (a peer awaited in a hook).
+ */
+export type Variant = "bare" | "plug" | "plug:redis" | `hook:${string}`;
 
 export interface RunningApp {
   port: number;

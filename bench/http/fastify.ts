@@ -3,6 +3,7 @@ import isrPlug from "../../src/adapters/fastify.js";
 import { createMemoryStore } from "../../src/index.js";
 import type { Settings } from "../lib/workload.js";
 import { loadPeer } from "../peers/index.js";
+import { connectRedisStore, runPrefix } from "../redis/connect.js";
 import {
   answer,
   check,
@@ -18,7 +19,10 @@ import {
 
 type WithSettings = FastifyRequest & { settings: Settings | null };
 
-/** Fastify 5, logger off. The hook variant is the issue's `request.settings = await cache.get(tenant)`. */
+/**
+ * Fastify 5, logger off. The hook variant is the issue's `request.settings = await cache.get(tenant)`;
+ * the plugin variants register isr-plug's own plugin.
+ */
 export async function start(variant: Variant): Promise<RunningApp> {
   const app = Fastify();
   app.decorateRequest("settings", null);
@@ -35,7 +39,14 @@ export async function start(variant: Variant): Promise<RunningApp> {
         await cache.get(tenantOf(request.headers[TENANT_HEADER])),
       ) as Settings;
     });
-  } else if (variant === "plug") {
+  } else if (variant === "plug" || variant === "plug:redis") {
+    const redis = variant === "plug:redis" ? await connectRedisStore(runPrefix(), 10_000) : undefined;
+    if (redis !== undefined) {
+      app.addHook("onClose", async () => {
+        await redis.store.clear().catch(() => {});
+        await redis.close();
+      });
+    }
     await app.register(isrPlug<Settings, string>, {
       fetch: (tenant) => origin(tenant),
       extract: (request) => tenantOf(request.headers[TENANT_HEADER]),
@@ -45,7 +56,7 @@ export async function start(variant: Variant): Promise<RunningApp> {
       },
       ttlMs: TTL_MS,
       staleTtlMs: STALE_TTL_MS,
-      store: createMemoryStore(),
+      store: redis?.store ?? createMemoryStore(),
     });
   }
   app.get("/settings", (request) => answer((request as WithSettings).settings));

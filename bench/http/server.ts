@@ -19,15 +19,17 @@ const app = await start(variant as Variant);
 
 let since = process.cpuUsage();
 let startedAt = performance.now();
-serveRequests({
-  "cpu-start": () => {
-    since = process.cpuUsage();
-    startedAt = performance.now();
+serveRequests(
+  {
+    "cpu-start": () => {
+      since = process.cpuUsage();
+      startedAt = performance.now();
+    },
+    "cpu-stop": (): CpuReading => {
+      const used = process.cpuUsage(since);
+      return { userUs: used.user, systemUs: used.system, elapsedMs: performance.now() - startedAt };
+    },
   },
-  "cpu-stop": (): CpuReading => {
-    const used = process.cpuUsage(since);
-    return { userUs: used.user, systemUs: used.system, elapsedMs: performance.now() - startedAt };
-  },
-  close: () => app.close(),
-});
+  () => app.close(),
+);
 reportResult({ port: app.port });

@@ -21,10 +21,16 @@ export function reportFailure(error: unknown): void {
  * Serves the parent's requests. The child lives until the parent sends "exit", which ends
  * it with `process.exit` so that `--cpu-prof` still writes its profile.
  */
-export function serveRequests(handlers: Record<string, Handler> = {}): void {
+export function serveRequests(handlers: Record<string, Handler> = {}, beforeExit?: () => unknown): void {
   process.on("message", (message: { id?: number; type: string; data?: unknown }) => {
     if (message.type === "exit") {
-      process.exit(0);
+      // A cleanup that hangs must not keep the process (the parent kills it after 5 s anyway).
+      setTimeout(() => process.exit(0), 2000).unref();
+      Promise.resolve()
+        .then(beforeExit)
+        .catch(() => {})
+        .finally(() => process.exit(0));
+      return;
     }
     const handler = handlers[message.type];
     if (handler === undefined || message.id === undefined) return;

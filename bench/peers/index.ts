@@ -16,14 +16,18 @@ export async function loadPeers(): Promise<Peer[]> {
 }
 
 /**
- * One peer, importing only its own file (`<name>.ts`), so a measuring child loads no other
- * library: their code and heap would blur its numbers.
+ * One peer, importing only its own file, so a measuring child loads no other library: their
+ * code and heap would blur its numbers. `name` is a file of bench/peers/ (`lru-cache`), or a
+ * path under bench/ for a variant that is not a peer of every scenario (`redis/isr-plug-redis`).
  */
 export async function loadPeer(name: string): Promise<Peer> {
-  if (!/^[\w.-]+$/.test(name) || HELPERS.has(`${name}.ts`))
+  if (!/^[\w.-]+(\/[\w.-]+)?$/.test(name) || HELPERS.has(`${name}.ts`)) {
     throw new Error(`bad peer name ${JSON.stringify(name)}`);
-  const { peer } = (await import(`./${name}.ts`)) as { peer: Peer };
-  if (peer?.name !== name)
-    throw new Error(`bench/peers/${name}.ts must export a peer named ${JSON.stringify(name)}`);
+  }
+  const file = name.includes("/") ? `../${name}.ts` : `./${name}.ts`;
+  const { peer } = (await import(file)) as { peer: Peer };
+  const expected = name.slice(name.lastIndexOf("/") + 1);
+  if (peer?.name !== expected)
+    throw new Error(`bench/${name}.ts must export a peer named ${JSON.stringify(expected)}`);
   return peer;
 }

@@ -5,67 +5,14 @@
  * A first key goes through both bursts before the measured key, so the stale burst runs
  * warm code, as it would in a server that has been up for a while.
  */
+import { type BurstResult, burst } from "../lib/burst.js";
 import { runMeasurement } from "../lib/ipc.js";
-import { percentile } from "../lib/stats.js";
-import { type Settings, settingsFor, sleep } from "../lib/workload.js";
+import { settingsFor, sleep } from "../lib/workload.js";
 import { loadPeer } from "../peers/index.js";
-import type { PeerCache } from "../peers/types.js";
-
-export interface BurstResult {
-  /** Origin calls for the key, counted after every refresh has had time to finish. */
-  fetches: number;
-  p50Ms: number;
-  p99Ms: number;
-  maxMs: number;
-  /** Gets answered with the value stored before the burst (for the stale burst: all of them). */
-  servedOld: number;
-  errors: number;
-}
 
 export interface StampedeSample {
   cold: BurstResult;
   stale: BurstResult;
-}
-
-async function burst(
-  cache: PeerCache,
-  key: string,
-  concurrency: number,
-  fetchesOf: () => number,
-  settleMs: number,
-): Promise<BurstResult> {
-  const before = fetchesOf();
-  const latencies = new Array<number>(concurrency);
-  const versions = new Array<number>(concurrency);
-  let errors = 0;
-  const pending: Promise<void>[] = [];
-  for (let i = 0; i < concurrency; i++) {
-    const start = performance.now();
-    pending.push(
-      cache.get(key).then(
-        (result) => {
-          latencies[i] = performance.now() - start;
-          versions[i] = (cache.valueOf(result) as Settings).version;
-        },
-        () => {
-          latencies[i] = performance.now() - start;
-          errors++;
-        },
-      ),
-    );
-  }
-  await Promise.all(pending);
-  // Background refreshes outlive the burst; wait for them before counting.
-  await sleep(settleMs);
-  const oldVersion = Math.min(...versions);
-  return {
-    fetches: fetchesOf() - before,
-    p50Ms: percentile(latencies, 50),
-    p99Ms: percentile(latencies, 99),
-    maxMs: Math.max(...latencies),
-    servedOld: versions.filter((version) => version === oldVersion).length,
-    errors,
-  };
 }
 
 runMeasurement(async (): Promise<StampedeSample> => {

@@ -1,9 +1,10 @@
+import type { BurstResult } from "../lib/burst.js";
 import { runChild } from "../lib/child.js";
 import { config } from "../lib/config.js";
 import { max, median } from "../lib/stats.js";
 import { fixed, markdownTable } from "../lib/table.js";
 import type { Scenario, ScenarioResult } from "./scenario.js";
-import type { BurstResult, StampedeSample } from "./stampede-child.js";
+import type { StampedeSample } from "./stampede-child.js";
 
 interface Row {
   peer: string;

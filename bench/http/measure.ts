@@ -1,0 +1,150 @@
+import { Child } from "../lib/child.js";
+import { config } from "../lib/config.js";
+import type { Pinning } from "../lib/cpus.js";
+import { median } from "../lib/stats.js";
+import { fixed, markdownTable, ratio, signed, thousands } from "../lib/table.js";
+import type { Variant } from "./app.js";
+import type { LoadResult } from "./load.js";
+import type { CpuReading } from "./server.js";
+
+interface Pass {
+  requests: number;
+  requestsPerSecond: number;
+  cpuUsPerRequest: number;
+  busyPercent: number;
+  latencyP99Ms: number;
+  failures: number;
+}
+
+export interface VariantResult {
+  variant: Variant;
+  label: string;
+  passes: Pass[];
+  /** Medians over the passes. */
+  requestsPerSecond: number;
+  cpuUsPerRequest: number;
+}
+
+export interface Plan {
+  framework: string;
+  variants: { variant: Variant; label: string }[];
+}
+
+async function verify(port: number, variant: Variant): Promise<void> {
+  const response = await fetch(`http://127.0.0.1:${port}/check`, { headers: { "x-tenant": "tenant-7" } });
+  const body = (await response.json()) as { tenant: string | null };
+  const expected = variant === "bare" ? null : "tenant-7";
+  if (body.tenant !== expected) {
+    throw new Error(`${variant}: /check answered ${JSON.stringify(body)}, expected tenant ${expected}`);
+  }
+}
+
+async function measureOnce(
+  framework: string,
+  variant: Variant,
+  load: Child,
+  pinning: Pinning,
+): Promise<Pass> {
+  const { warmupSeconds, measureSeconds, connections, tenants } = config.http;
+  const server = new Child("bench/http/server.ts", [framework, variant], { cpu: pinning.server });
+  try {
+    const { port } = await server.result<{ port: number }>();
+    await verify(port, variant);
+    const url = `http://127.0.0.1:${port}/settings`;
+    // The warm-up fills the cache with every tenant and lets the JIT settle.
+    await load.request<LoadResult>("run", { url, seconds: warmupSeconds, connections, tenants });
+    await server.request("cpu-start");
+    const result = await load.request<LoadResult>("run", {
+      url,
+      seconds: measureSeconds,
+      connections,
+      tenants,
+    });
+    const cpu = await server.request<CpuReading>("cpu-stop");
+    const cpuUs = cpu.userUs + cpu.systemUs;
+    return {
+      requests: result.requests,
+      requestsPerSecond: result.requestsPerSecond,
+      cpuUsPerRequest: cpuUs / result.requests,
+      busyPercent: (cpuUs / 1000 / cpu.elapsedMs) * 100,
+      latencyP99Ms: result.latencyP99Ms,
+      failures: result.errors + result.non2xx,
+    };
+  } finally {
+    await server.stop();
+  }
+}
+
+/**
+ * Every variant of a plan, each in a fresh server process, `config.http.passes` times with
+ * the order reversed on every other pass (so no variant always runs first or last).
+ */
+export async function measurePlan(
+  plan: Plan,
+  pinning: Pinning,
+  log: (line: string) => void,
+): Promise<VariantResult[]> {
+  const { passes } = config.http;
+  const results: VariantResult[] = plan.variants.map(({ variant, label }) => ({
+    variant,
+    label,
+    passes: [],
+    requestsPerSecond: Number.NaN,
+    cpuUsPerRequest: Number.NaN,
+  }));
+  const load = new Child("bench/http/load.ts", [], { cpu: pinning.load });
+  try {
+    await load.result();
+    for (let pass = 0; pass < passes; pass++) {
+      for (const result of pass % 2 === 0 ? results : [...results].reverse()) {
+        const measured = await measureOnce(plan.framework, result.variant, load, pinning);
+        result.passes.push(measured);
+        log(
+          `  ${plan.framework} pass ${pass + 1}/${passes} ${result.variant}: ${thousands(measured.requestsPerSecond)} req/s, ` +
+            `${fixed(measured.cpuUsPerRequest, 1)} µs CPU/req, server ${fixed(measured.busyPercent, 0)} % busy`,
+        );
+      }
+    }
+  } finally {
+    await load.stop();
+  }
+  for (const result of results) {
+    result.requestsPerSecond = median(result.passes.map((p) => p.requestsPerSecond));
+    result.cpuUsPerRequest = median(result.passes.map((p) => p.cpuUsPerRequest));
+  }
+  return results;
+}
+
+/** One table per framework; ratios against the bare app and against `reference` when present. */
+export function httpTable(
+  results: readonly VariantResult[],
+  reference: { variant: Variant; name: string },
+): string {
+  const bare = results.find((r) => r.variant === "bare");
+  const base = results.find((r) => r.variant === reference.variant);
+  return markdownTable(
+    [
+      "variant",
+      "req/s",
+      "× bare",
+      `× ${reference.name}`,
+      "server CPU µs/req",
+      "added µs/req",
+      "server busy",
+      "p99 ms",
+      "failed",
+    ],
+    results.map((r) => [
+      r.label,
+      thousands(r.requestsPerSecond),
+      ratio(r.requestsPerSecond / (bare?.requestsPerSecond ?? Number.NaN)),
+      ratio(r.requestsPerSecond / (base?.requestsPerSecond ?? Number.NaN)),
+      fixed(r.cpuUsPerRequest, 1),
+      r.variant === "bare" ? "—" : signed(r.cpuUsPerRequest - (bare?.cpuUsPerRequest ?? Number.NaN), 1),
+      `${fixed(median(r.passes.map((p) => p.busyPercent)), 0)} %`,
+      fixed(median(r.passes.map((p) => p.latencyP99Ms)), 1),
+      String(r.passes.reduce((sum, p) => sum + p.failures, 0)),
+    ]),
+    ["left", "right", "right", "right", "right", "right", "right", "right", "right"],
+  );
+}
