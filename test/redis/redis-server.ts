@@ -76,7 +76,17 @@ function launch(port: number, dir: string, cluster: boolean): Promise<ChildProce
     "--dir",
     dir,
   ];
-  if (cluster) args.push("--cluster-enabled", "yes", "--cluster-config-file", `nodes-${port}.conf`);
+  if (cluster) {
+    // A lone node does not know its own address and would announce "" to the client.
+    args.push(
+      "--cluster-enabled",
+      "yes",
+      "--cluster-config-file",
+      `nodes-${port}.conf`,
+      "--cluster-announce-ip",
+      "127.0.0.1",
+    );
+  }
   const child = spawn("redis-server", args, { stdio: ["ignore", "pipe", "pipe"] });
   live.add(child);
   child.once("exit", () => live.delete(child));
@@ -117,19 +127,20 @@ async function formCluster(port: number): Promise<void> {
 
 /**
  * Starts a throwaway redis-server on a free 127.0.0.1 port, keeping nothing on disk
- * (`--save "" --appendonly no`). With `cluster`, a one-node Redis Cluster holding all slots.
+ * (`--save "" --appendonly no`). With `cluster`, a one-node Redis Cluster holding all slots;
+ * with `port`, on that port (a store was pointed at it before Redis existed).
  */
-export async function startRedis(options: { cluster?: boolean } = {}): Promise<RedisServer> {
+export async function startRedis(options: { cluster?: boolean; port?: number } = {}): Promise<RedisServer> {
   const cluster = options.cluster === true;
   const dir = mkdtempSync(join(tmpdir(), "isr-plug-redis-"));
   let port = 0;
   let child: ChildProcess | undefined;
   for (let attempt = 0; child === undefined; attempt++) {
-    port = await freePort();
+    port = options.port ?? (await freePort());
     try {
       child = await launch(port, dir, cluster);
     } catch (error) {
-      if (attempt >= 3) throw error;
+      if (attempt >= 3 || options.port !== undefined) throw error;
     }
   }
   if (cluster) await formCluster(port);

@@ -7,7 +7,6 @@ export interface RedisClientLike {
   readonly status: string;
   defineCommand(name: string, definition: { numberOfKeys: number; lua: string }): void;
   duplicate(): RedisClientLike;
-  on(event: string, listener: (...args: never[]) => void): unknown;
 }
 
 /** The wider surface the store uses once `checkClient` has seen the methods. */

@@ -120,6 +120,8 @@ export interface Message {
   k: string;
   /** 1 when a released lease's fetch failed. */
   f?: 1;
+  /** Nonce of the entry a set stored. */
+  n?: string;
 }
 
 export function encodeMessage(message: Message): string {
@@ -135,8 +137,11 @@ export function decodeMessage(text: string): Message | undefined {
     return undefined;
   }
   if (parsed === null || typeof parsed !== "object") return undefined;
-  const { i, o, k, f } = parsed as Record<string, unknown>;
+  const { i, o, k, f, n } = parsed as Record<string, unknown>;
   if (typeof i !== "string" || typeof k !== "string") return undefined;
   if (o !== "s" && o !== "d" && o !== "r" && o !== "c") return undefined;
-  return f === 1 ? { i, o, k, f } : { i, o, k };
+  const message: Message = { i, o, k };
+  if (f === 1) message.f = 1;
+  if (typeof n === "string") message.n = n;
+  return message;
 }

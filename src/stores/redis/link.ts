@@ -74,11 +74,16 @@ export class RedisLink {
   #probing = false;
   #everReady = false;
   #closed = false;
+  /** On reconnection, probe at once: `up` (and the log) should not wait for the next request. */
+  readonly #onReady = () => {
+    if (this.#down) this.run(() => this.#client.call("PING"))?.catch(() => {});
+  };
 
   constructor(client: RedisConnection, options: LinkOptions, log: Log) {
     this.#client = client;
     this.#options = options;
     this.#log = log;
+    client.on("ready", this.#onReady);
   }
 
   /** True when commands go through: connected, breaker closed, store open. */
@@ -88,6 +93,7 @@ export class RedisLink {
 
   close(): void {
     this.#closed = true;
+    this.#client.removeListener("ready", this.#onReady);
   }
 
   /** Runs `op` with the timeout when Redis is usable; `undefined`, synchronously, when it is not. */

@@ -4,6 +4,8 @@ import type { StoreEntry } from "../store.js";
 /** One Redis read or write of a key in flight; `changed` is set if the key changed meanwhile. */
 export interface Ticket {
   changed: boolean;
+  /** Nonce of the entry the latest announced change stored (undefined after a delete). */
+  latest?: string | undefined;
 }
 
 /**
@@ -45,23 +47,39 @@ export class LocalTier {
     return ticket;
   }
 
-  /** Ends an operation; true when its key did not change while it ran. */
-  end(key: string, ticket: Ticket): boolean {
+  /**
+   * Ends an operation; true when what it saw (the entry of nonce `saw`) is still current:
+   * its key did not change while it ran, or the latest change stored that very entry.
+   */
+  end(key: string, ticket: Ticket, saw?: string): boolean {
     const tickets = this.#tickets.get(key);
     if (tickets?.delete(ticket) && tickets.size === 0) this.#tickets.delete(key);
-    return !ticket.changed;
+    return !ticket.changed || (saw !== undefined && ticket.latest === saw);
   }
 
-  /** The key changed elsewhere: forget the local copy and whatever is in flight for it. */
-  drop(key: string): void {
+  /**
+   * The key changed: forget the local copy, and mark what is in flight for it. Changes are
+   * announced in the order Redis made them, so the last one tells what Redis holds now:
+   * `stored` is the nonce of the entry it stored, undefined for a delete.
+   */
+  drop(key: string, stored?: string): void {
     this.#memory.delete(key);
     const tickets = this.#tickets.get(key);
-    if (tickets !== undefined) for (const ticket of tickets) ticket.changed = true;
+    if (tickets === undefined) return;
+    for (const ticket of tickets) {
+      ticket.changed = true;
+      ticket.latest = stored;
+    }
   }
 
   /** Every key may have changed (a clear, or announcements missed while pub/sub was down). */
   dropAll(): void {
     this.#memory.clear();
-    for (const tickets of this.#tickets.values()) for (const ticket of tickets) ticket.changed = true;
+    for (const tickets of this.#tickets.values()) {
+      for (const ticket of tickets) {
+        ticket.changed = true;
+        ticket.latest = undefined;
+      }
+    }
   }
 }

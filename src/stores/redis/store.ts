@@ -114,16 +114,17 @@ class FleetStore implements RedisStore {
     const read: Promise<StoreEntry | undefined> = asked.then(
       (text) => {
         if (this.#reads.get(key) === read) this.#reads.delete(key);
-        const unchanged = this.#local.end(key, ticket);
         if (text === null) {
           this.#noteRead(key, "");
-          if (unchanged) this.#local.delete(key);
+          if (this.#local.end(key, ticket)) this.#local.delete(key);
           return undefined;
         }
         const decoded = this.#decode(key, text);
-        this.#noteRead(key, decoded?.nonce ?? nonceOf(text));
+        const nonce = decoded?.nonce ?? nonceOf(text);
+        this.#noteRead(key, nonce);
+        const current = this.#local.end(key, ticket, nonce);
         if (decoded === undefined) return undefined;
-        if (unchanged) this.#local.set(key, decoded.entry, decoded.keepUntil - this.#options.now());
+        if (current) this.#local.set(key, decoded.entry, decoded.keepUntil - this.#options.now());
         return decoded.entry;
       },
       () => {
@@ -157,7 +158,7 @@ class FleetStore implements RedisStore {
     const token = this.#leases.tokenOf(key) ?? "";
     const ticket = this.#local.begin(key);
     const px = Number.isFinite(ttlMs) ? String(Math.ceil(ttlMs)) : "";
-    const message = this.#message("s", key);
+    const message = encodeMessage({ i: this.#id, o: "s", k: key, n: nonce });
     const written = this.#link.run(() =>
       this.#scripts.write(
         this.#keys.entry(key),
@@ -177,7 +178,7 @@ class FleetStore implements RedisStore {
         (answer) => answer === 1,
         () => true,
       );
-    const unchanged = this.#local.end(key, ticket);
+    const current = this.#local.end(key, ticket, nonce);
     if (!landed) {
       // Invalidated while it was fetched (our lease is gone), or a newer entry is there.
       this.#local.delete(key);
@@ -185,7 +186,7 @@ class FleetStore implements RedisStore {
         this.#log.debug({ key }, "value not stored: the key changed while it was fetched");
       return;
     }
-    if (unchanged) this.#local.set(key, entry, ttlMs);
+    if (current) this.#local.set(key, entry, ttlMs);
   }
 
   async delete(key: string): Promise<void> {
@@ -297,7 +298,8 @@ class FleetStore implements RedisStore {
       this.#leases.wakeAll("changed");
       return;
     }
-    this.#forget(key);
+    this.#local.drop(key, message.n);
+    this.#reads.delete(key);
     this.#leases.wake(key, "changed");
     if (this.#log.debugEnabled()) {
       this.#log.debug(
