@@ -190,6 +190,15 @@ export class Engine<V, E = void> implements Isr<V, E> {
   }
 
   /**
+   * Whether a served entry was written to the store (false for `noCache` values and fetches
+   * overtaken by an invalidation). Adapters report it in `Cache-Status`.
+   * @internal
+   */
+  isStored(entry: StoreEntry<V>): boolean {
+    return !this.#unstored.has(entry);
+  }
+
+  /**
    * Revalidates a key listed by `inspect`, with the extracted data of its latest fetch.
    * @internal
    */

@@ -1,6 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import type { Isr } from "../engine.js";
 import type { IsrOptions } from "../options.js";
+import { CACHE_STATUS_HEADER } from "./cache-status.js";
 import { type IsrInfo, Plug, type PlugCallbacks } from "./plug.js";
 
 export type { IsrInfo } from "./plug.js";
@@ -24,8 +25,9 @@ export type IsrMiddleware<V, E = unknown> = RequestHandler & {
   readonly isr: Isr<V, E>;
 };
 
-const nextUnlessSent = (_req: Request, res: Response, next: NextFunction): void => {
-  if (!res.headersSent && !res.writableEnded) next();
+const proceed = (res: Response, next: NextFunction, cacheStatus: string | undefined): void => {
+  if (cacheStatus !== undefined && !res.headersSent) res.setHeader(CACHE_STATUS_HEADER, cacheStatus);
+  next();
 };
 
 /**
@@ -36,8 +38,10 @@ export function isrPlug<V, E = unknown>(options: ExpressIsrOptions<V, E>): IsrMi
   const plug = new Plug<Request, V, E, Response, NextFunction>(options, {
     apply: options.apply,
     onError: options.onError,
-    proceed: (_req, _res, next) => next(),
-    afterError: nextUnlessSent,
+    proceed: (_req, res, next, _applied, _info, cacheStatus) => proceed(res, next, cacheStatus),
+    afterError: (_req, res, next, _handled, cacheStatus) => {
+      if (!res.headersSent && !res.writableEnded) proceed(res, next, cacheStatus);
+    },
     fail: (_req, _res, next, error) => next(error),
   });
 

@@ -1,6 +1,7 @@
 import type { Context, Env, MiddlewareHandler, Next } from "hono";
 import type { Isr } from "../engine.js";
 import type { IsrOptions } from "../options.js";
+import { CACHE_STATUS_HEADER } from "./cache-status.js";
 import { type IsrInfo, Plug, type PlugCallbacks } from "./plug.js";
 
 export type { IsrInfo } from "./plug.js";
@@ -36,6 +37,17 @@ export type IsrHonoMiddleware<V, E = unknown, HonoEnv extends Env = any> = Middl
 type HonoResult = HonoErrorResult | Promise<HonoErrorResult>;
 
 /**
+ * Goes on; the `Cache-Status` header is set after the handler ran, because a handler that
+ * returns its own `Response` would drop headers prepared on the context before.
+ */
+function proceed(c: Context, next: Next, cacheStatus: string | undefined): Promise<void> {
+  if (cacheStatus === undefined) return next();
+  return next().then(() => {
+    c.header(CACHE_STATUS_HEADER, cacheStatus);
+  });
+}
+
+/**
  * Hono middleware: serves cached data to `apply`, refreshing it in the background when
  * stale. `app.use(isrPlug({ fetch, apply, extract, cacheKey }))`. Errors reach `app.onError`.
  * Web-standard only (no Node built-ins), so it runs on Node, Bun, Deno and workers.
@@ -48,8 +60,9 @@ export function isrPlug<V, E = unknown, HonoEnv extends Env = any>(
   const plug = new Plug<Context<HonoEnv>, V, E, undefined, Next, HonoResult>(options, {
     apply: (c, _res, value, info) => apply(c, value, info),
     onError: onError && ((c, _res, error) => onError(c, error)),
-    proceed: (_c, _res, next) => next(),
-    afterError: (_c, _res, next, handled) => (handled instanceof Response ? handled : next()),
+    proceed: (c, _res, next, _applied, _info, cacheStatus) => proceed(c, next, cacheStatus),
+    afterError: (c, _res, next, handled, cacheStatus) =>
+      handled instanceof Response ? handled : proceed(c, next, cacheStatus),
     fail: (_c, _res, _next, error) => Promise.reject(error),
   });
 

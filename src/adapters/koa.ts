@@ -1,6 +1,7 @@
 import type Koa from "koa";
 import type { Isr } from "../engine.js";
 import type { IsrOptions } from "../options.js";
+import { CACHE_STATUS_HEADER } from "./cache-status.js";
 import { type IsrInfo, Plug, type PlugCallbacks } from "./plug.js";
 
 export type { IsrInfo } from "./plug.js";
@@ -57,8 +58,15 @@ export function isrPlug<V, E = unknown, StateT = Koa.DefaultState, ContextT = Ko
   >(options, {
     apply: (ctx, _res, value, info) => apply(ctx, value, info),
     onError: onError && ((ctx, _res, error) => onError(ctx, error)),
-    proceed: (_ctx, _res, next) => next(),
-    afterError: (ctx, _res, next) => (answered(ctx) ? undefined : next()),
+    proceed: (ctx, _res, next, _applied, _info, cacheStatus) => {
+      if (cacheStatus !== undefined) ctx.set(CACHE_STATUS_HEADER, cacheStatus);
+      return next();
+    },
+    afterError: (ctx, _res, next, _handled, cacheStatus) => {
+      if (answered(ctx)) return undefined;
+      if (cacheStatus !== undefined) ctx.set(CACHE_STATUS_HEADER, cacheStatus);
+      return next();
+    },
     fail: (_ctx, _res, _next, error) => Promise.reject(error),
   });
 

@@ -2,6 +2,7 @@ import { Engine, type IsrState, type Served } from "../engine.js";
 import { type CacheKey, DEFAULT_CACHE_KEY } from "../key.js";
 import { CORE_OPTION_NAMES, describeValue, type IsrOptions } from "../options.js";
 import { isPromiseLike } from "../stores/store.js";
+import { cacheStatusName, cacheStatusOf, cacheStatusOfFailure } from "./cache-status.js";
 
 /** What `apply` receives besides the value: how it was served, and under which key. */
 export interface IsrInfo {
@@ -10,11 +11,17 @@ export interface IsrInfo {
   ageMs: number;
   /** The cache key, as `cacheKey` returned it. */
   key: CacheKey;
+  /**
+   * Present only when an older value was served because the fetch failed (stale-if-error)
+   * or passed `softTimeoutMs`: the fetch's error, or a soft `IsrTimeoutError`.
+   */
+  error?: unknown;
 }
 
-/** The `info` an adapter passes to `apply`: exactly `{ state, ageMs, key }`. */
+/** The `info` an adapter passes to `apply`: `{ state, ageMs, key }`, plus `error` on a fallback. */
 export function infoOf(served: Served<unknown>): IsrInfo {
-  return { state: served.state, ageMs: served.ageMs, key: served.key };
+  const { state, ageMs, key, error } = served;
+  return error === undefined ? { state, ageMs, key } : { state, ageMs, key, error };
 }
 
 /** Request-shaped callbacks every adapter takes on top of the core options. */
@@ -26,6 +33,12 @@ export interface PlugCallbacks<Req, E> {
    * strings and numbers. @default () => "isr_plug_default_key", shared by all requests
    */
   cacheKey?: (req: Req) => CacheKey;
+  /**
+   * Adds an RFC 9211 `Cache-Status` response header (`isr-plug; hit; ttl=42`,
+   * `isr-plug; fwd=stale`, `isr-plug; fwd=miss; stored`); a string names the cache in it.
+   * @default false
+   */
+  cacheStatus?: boolean | string;
 }
 
 /** Every option name an adapter takes, for the unknown-option check. */
@@ -35,6 +48,7 @@ export const PLUG_OPTION_NAMES: readonly string[] = [
   "extract",
   "cacheKey",
   "onError",
+  "cacheStatus",
 ];
 
 /**
@@ -48,10 +62,20 @@ export interface Translation<Req, Res, Next, V, R> {
   apply(req: Req, res: Res, value: V, info: IsrInfo): unknown;
   /** The user's `onError` in the framework's shape; `undefined` logs and passes through. */
   onError: ((req: Req, res: Res, error: unknown) => unknown) | undefined;
-  /** Lets the request go on, after `apply` (its awaited result and `info`) or without a value. */
-  proceed(req: Req, res: Res, next: Next, applied: unknown, info: IsrInfo | undefined): R;
-  /** After the user's `onError` settled with `handled`: stop if it answered, else go on. */
-  afterError(req: Req, res: Res, next: Next, handled: unknown): R;
+  /**
+   * Lets the request go on, after `apply` (its awaited result and `info`) or without a value.
+   * `cacheStatus`, when the option is on, is the `Cache-Status` header to add to the response.
+   */
+  proceed(
+    req: Req,
+    res: Res,
+    next: Next,
+    applied: unknown,
+    info: IsrInfo | undefined,
+    cacheStatus: string | undefined,
+  ): R;
+  /** After the user's `onError` settled with `handled`: stop if it answered, else go on (with `cacheStatus`). */
+  afterError(req: Req, res: Res, next: Next, handled: unknown, cacheStatus: string | undefined): R;
   /** Hands an exception to the framework's error handling. */
   fail(req: Req, res: Res, next: Next, error: unknown): R;
   /** Logs the default pass-through; without it the engine's logger does. */
@@ -76,6 +100,7 @@ export class Plug<Req, V, E, Res = undefined, Next = undefined, R = void> {
   readonly #extract: (req: Req) => E;
   readonly #cacheKey: (req: Req) => CacheKey;
   readonly #to: Translation<Req, Res, Next, V, R>;
+  readonly #cacheStatus: string | undefined;
 
   constructor(
     options: IsrOptions<V, E> & PlugCallbacks<Req, E> & { apply?: unknown; onError?: unknown },
@@ -84,7 +109,7 @@ export class Plug<Req, V, E, Res = undefined, Next = undefined, R = void> {
     if (options === null || typeof options !== "object") {
       throw new TypeError(`isr-plug: options must be an object, got ${describeValue(options)}`);
     }
-    const { apply, extract, cacheKey, onError, ...core } = options;
+    const { apply, extract, cacheKey, onError, cacheStatus, ...core } = options;
     checkFunction("apply", apply, true);
     checkFunction("extract", extract, false);
     checkFunction("cacheKey", cacheKey, false);
@@ -94,6 +119,7 @@ export class Plug<Req, V, E, Res = undefined, Next = undefined, R = void> {
     this.#extract = extract ?? defaultExtract;
     this.#cacheKey = cacheKey ?? defaultCacheKey;
     this.#to = translation;
+    this.#cacheStatus = cacheStatusName(cacheStatus);
   }
 
   /**
@@ -149,19 +175,24 @@ export class Plug<Req, V, E, Res = undefined, Next = undefined, R = void> {
     } catch (error) {
       return to.fail(req, res, next, error);
     }
-    if (!isPromiseLike(applied)) return to.proceed(req, res, next, applied, info);
+    const status =
+      this.#cacheStatus === undefined
+        ? undefined
+        : cacheStatusOf(this.#cacheStatus, served, this.engine.isStored(served.entry));
+    if (!isPromiseLike(applied)) return to.proceed(req, res, next, applied, info, status);
     return Promise.resolve(applied).then(
-      (value) => to.proceed(req, res, next, value, info),
+      (value) => to.proceed(req, res, next, value, info, status),
       (error: unknown) => to.fail(req, res, next, error),
     );
   }
 
   #fetchFailed(req: Req, res: Res, next: Next, error: unknown): R | Promise<R> {
     const to = this.#to;
+    const status = this.#cacheStatus === undefined ? undefined : cacheStatusOfFailure(this.#cacheStatus);
     if (to.onError === undefined) {
       if (to.warnPassThrough === undefined) this.logPassThrough(error);
       else to.warnPassThrough(req, error);
-      return to.proceed(req, res, next, undefined, undefined);
+      return to.proceed(req, res, next, undefined, undefined, status);
     }
     let handled: unknown;
     try {
@@ -169,9 +200,9 @@ export class Plug<Req, V, E, Res = undefined, Next = undefined, R = void> {
     } catch (thrown) {
       return to.fail(req, res, next, thrown);
     }
-    if (!isPromiseLike(handled)) return to.afterError(req, res, next, handled);
+    if (!isPromiseLike(handled)) return to.afterError(req, res, next, handled, status);
     return Promise.resolve(handled).then(
-      (value) => to.afterError(req, res, next, value),
+      (value) => to.afterError(req, res, next, value, status),
       (thrown: unknown) => to.fail(req, res, next, thrown),
     );
   }

@@ -1,5 +1,6 @@
 import type { Isr } from "../engine.js";
 import { describeValue, type IsrOptions } from "../options.js";
+import { CACHE_STATUS_HEADER } from "./cache-status.js";
 import { type IsrInfo, Plug, type PlugCallbacks } from "./plug.js";
 
 export type { IsrInfo } from "./plug.js";
@@ -52,6 +53,22 @@ type WebResult = Response | Promise<Response>;
 
 const passValue = (_request: Request, value: unknown): unknown => value;
 
+/** Adds the `Cache-Status` header to the handler's response (copied if its headers are immutable). */
+function withCacheStatus(result: WebResult, cacheStatus: string | undefined): WebResult {
+  if (cacheStatus === undefined) return result;
+  const add = (response: Response): Response => {
+    try {
+      response.headers.set(CACHE_STATUS_HEADER, cacheStatus);
+      return response;
+    } catch {
+      const copy = new Response(response.body, response);
+      copy.headers.set(CACHE_STATUS_HEADER, cacheStatus);
+      return copy;
+    }
+  };
+  return result instanceof Response ? add(result) : Promise.resolve(result).then(add);
+}
+
 /**
  * For Web-standard handlers (Next.js App Router route handlers, `Bun.serve`, `Deno.serve`,
  * workers): `const withSettings = isrPlug(options)`, then
@@ -67,9 +84,12 @@ export function isrPlug<V, E = unknown, A = V>(options: WebIsrOptions<V, E, A>):
     {
       apply: (request, _rest, value, info) => apply(request, value, info),
       onError: onError && ((request, _rest, error) => onError(request, error)),
-      proceed: (request, rest, handler, applied, info) => handler(request, applied, info, ...rest),
-      afterError: (request, rest, handler, handled) =>
-        handled instanceof Response ? handled : handler(request, undefined, undefined, ...rest),
+      proceed: (request, rest, handler, applied, info, cacheStatus) =>
+        withCacheStatus(handler(request, applied, info, ...rest), cacheStatus),
+      afterError: (request, rest, handler, handled, cacheStatus) =>
+        handled instanceof Response
+          ? handled
+          : withCacheStatus(handler(request, undefined, undefined, ...rest), cacheStatus),
       fail: (_request, _rest, _handler, error) => Promise.reject(error),
     },
   );

@@ -19,8 +19,8 @@ export type RecordingLogger = ReturnType<typeof recordingLogger>;
 export type OnErrorAction = { respond: { status: number; body: string } } | { assign: unknown } | undefined;
 
 export interface AppSpec {
-  /** Core options (fetch, clock, store...), without the logger: see `logger`. */
-  options: Omit<IsrOptions<unknown, unknown>, "logger">;
+  /** Core options (fetch, clock, store...) and `cacheStatus`, without the logger: see `logger`. */
+  options: Omit<IsrOptions<unknown, unknown>, "logger"> & { cacheStatus?: boolean | string };
   /** Where the app sends isr-plug's logs (Fastify: its own logger, so `request.log` too). */
   logger: RecordingLogger;
   /** From the `x-tenant` header (undefined when absent); omitted: the adapter's default. */
@@ -37,6 +37,8 @@ export interface AppSpec {
 export interface Reply {
   status: number;
   state: string | null;
+  /** The `Cache-Status` header, only when the response has one. */
+  cacheStatus?: string;
   // biome-ignore lint/suspicious/noExplicitAny: JSON from the app; each test reads what it expects.
   body: any;
 }
@@ -66,7 +68,10 @@ export async function replyOf(response: Response): Promise<Reply> {
   } catch {
     // Not JSON: kept as text, so the assertion shows what came back.
   }
-  return { status: response.status, state: response.headers.get("x-isr-state"), body };
+  const reply: Reply = { status: response.status, state: response.headers.get("x-isr-state"), body };
+  const cacheStatus = response.headers.get("cache-status");
+  if (cacheStatus !== null) reply.cacheStatus = cacheStatus;
+  return reply;
 }
 
 /** GET over real HTTP, with the tenant header when given. */
@@ -389,6 +394,68 @@ export function conformanceSuite(harness: Harness): void {
         expect((await app.get("acme")).status).toBe(200);
         expect(await app.get("acme")).toMatchObject({ status: 500, body: { error: "second apply broke" } });
         expect((await app.get("acme")).status).toBe(200);
+      });
+    });
+
+    it("adds an RFC 9211 Cache-Status header when asked, and none by default", async () => {
+      const clock = fakeClock();
+      const { app } = await start(
+        {
+          options: {
+            fetch: (extracted) => ({ tenant: tenantIn(extracted), n: 1 }),
+            ...clockedOptions(clock),
+            cacheStatus: true,
+          },
+        },
+        clock,
+      );
+      expect((await app.get("acme")).cacheStatus).toBe("isr-plug; fwd=miss; stored");
+      clock.advance(300);
+      expect((await app.get("acme")).cacheStatus).toBe("isr-plug; hit; ttl=0");
+      clock.advance(TTL_MS);
+      expect((await app.get("acme")).cacheStatus).toBe("isr-plug; fwd=stale");
+      const plain = await start();
+      expect((await plain.app.get("acme")).cacheStatus).toBeUndefined();
+    });
+
+    it("Cache-Status names the cache as asked and reports a failed fetch passed through", async () => {
+      const { app } = await start({
+        options: {
+          fetch: () => Promise.reject(new Error("down")),
+          store: createMemoryStore(),
+          cacheStatus: "edge-1",
+        },
+      });
+      expect(await app.get("acme")).toMatchObject({
+        status: 200,
+        body: { value: null },
+        cacheStatus: "edge-1; fwd=miss; detail=fetch-error",
+      });
+    });
+
+    it("stale-if-error: apply gets the last good value with info.error; Cache-Status says why", async () => {
+      const clock = fakeClock();
+      const boom = new Error("origin down");
+      const source = countingFetch((n) => (n === 1 ? 1 : Promise.reject(boom)));
+      const fetch = async (extracted: unknown) => ({ tenant: tenantIn(extracted), n: await source.fetch() });
+      const { app, infos } = await start(
+        { options: { fetch, ...clockedOptions(clock), staleIfErrorMs: 60_000, cacheStatus: true } },
+        clock,
+      );
+      await app.get("acme");
+      clock.advance(TTL_MS + STALE_TTL_MS); // too stale, inside the error window
+      const reply = await app.get("acme");
+      expect(reply).toMatchObject({
+        status: 200,
+        state: "stale",
+        body: { value: { tenant: "acme", n: 1 } },
+        cacheStatus: "isr-plug; fwd=stale; detail=stale-if-error",
+      });
+      expect(infos.at(-1)).toEqual({
+        state: "stale",
+        ageMs: TTL_MS + STALE_TTL_MS,
+        key: ["settings", "acme"],
+        error: boom,
       });
     });
 
