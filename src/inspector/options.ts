@@ -1,0 +1,152 @@
+import type { InspectedEntry } from "../engine.js";
+import type { CacheKey } from "../key.js";
+import type { IsrStats } from "../observe/stats.js";
+import { describeValue } from "../options.js";
+
+/**
+ * What the inspector needs of an engine. Every `Isr<V, E>` fits: pass `createIsr(...)` or an
+ * adapter's `middleware.isr`.
+ */
+export interface InspectableEngine {
+  readonly namespace: string;
+  stats(): IsrStats;
+  inspect(options?: { values?: boolean }): Promise<InspectedEntry<unknown>[]>;
+  invalidate(key: CacheKey): Promise<void>;
+}
+
+/** Decides whether a request may see the inspector (e.g. from a session cookie). */
+export type InspectorAuthorize = (request: Request) => boolean | Promise<boolean>;
+
+export interface InspectorOptions {
+  /**
+   * The engines to show: an array (each listed under its namespace, which must then be
+   * unique) or a record of display name → engine.
+   */
+  engines: readonly InspectableEngine[] | Readonly<Record<string, InspectableEngine>>;
+  /**
+   * A shared secret of at least 16 characters (e.g. `crypto.randomUUID()`), sent as
+   * `Authorization: Bearer <token>`, or as `?token=` when opening the page in a browser.
+   */
+  token?: string;
+  /** A check of your own; a request passes when it returns true or carries the token. */
+  authorize?: InspectorAuthorize;
+  /**
+   * Shows values' contents (as JSON, cut at 4 KiB each). Values may be private.
+   * @default false
+   */
+  showValues?: boolean;
+  /**
+   * The full path the inspector answers under; requests outside it go to `next` (Node) or
+   * get a 404 (`fetch`).
+   * @default "/isr-inspector"
+   */
+  basePath?: string;
+  /**
+   * How often the page asks for fresh data, ms (at least 100). Each poll reads every listed
+   * entry from the store, so keep it modest with a remote store.
+   * @default 1000
+   */
+  pollMs?: number;
+}
+
+/** The inspector's engines, each under the name it is shown and addressed by. */
+export interface NamedEngine {
+  name: string;
+  engine: InspectableEngine;
+  /** The engine's internal revalidation by the id `inspect()` lists. */
+  revalidateById(id: string): Promise<unknown>;
+}
+
+export interface ResolvedInspectorOptions {
+  engines: NamedEngine[];
+  token: string | undefined;
+  authorize: InspectorAuthorize | undefined;
+  showValues: boolean;
+  /** Without a trailing slash; "" when mounted at the root. */
+  basePath: string;
+  pollMs: number;
+}
+
+export const DEFAULT_BASE_PATH = "/isr-inspector";
+export const MIN_TOKEN_LENGTH = 16;
+
+const KNOWN = new Set(["engines", "token", "authorize", "showValues", "basePath", "pollMs"]);
+
+function fail(name: string, expected: string, value: unknown): never {
+  throw new TypeError(`isr-plug inspector: "${name}" must be ${expected}, got ${describeValue(value)}`);
+}
+
+export function resolveInspectorOptions(options: InspectorOptions): ResolvedInspectorOptions {
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(`isr-plug inspector: options must be an object, got ${describeValue(options)}`);
+  }
+  for (const name of Object.keys(options)) {
+    if (!KNOWN.has(name)) throw new TypeError(`isr-plug inspector: unknown option "${name}"`);
+  }
+  const { token, authorize, showValues = false, basePath = DEFAULT_BASE_PATH, pollMs = 1_000 } = options;
+  if (token !== undefined && (typeof token !== "string" || token.length < MIN_TOKEN_LENGTH)) {
+    // A short token could be guessed by anyone who can reach the page. The message never shows the token.
+    const got = typeof token === "string" ? `${token.length} characters` : typeof token;
+    throw new TypeError(
+      `isr-plug inspector: "token" must be a string of at least ${MIN_TOKEN_LENGTH} characters, got ${got}`,
+    );
+  }
+  if (authorize !== undefined && typeof authorize !== "function") fail("authorize", "a function", authorize);
+  if (token === undefined && authorize === undefined) {
+    throw new TypeError(
+      'isr-plug inspector: "token" or "authorize" is required; the inspector shows and changes your cache',
+    );
+  }
+  if (typeof showValues !== "boolean") fail("showValues", "a boolean", showValues);
+  if (typeof basePath !== "string" || !/^\/[^?#]*$/.test(basePath)) {
+    fail("basePath", 'a path starting with "/"', basePath);
+  }
+  if (typeof pollMs !== "number" || !Number.isFinite(pollMs) || pollMs < 100) {
+    fail("pollMs", "a number of milliseconds >= 100", pollMs);
+  }
+  return {
+    engines: nameEngines(options.engines),
+    token,
+    authorize,
+    showValues,
+    basePath: basePath.replace(/\/+$/, ""),
+    pollMs,
+  };
+}
+
+function nameEngines(engines: InspectorOptions["engines"]): NamedEngine[] {
+  if (engines === null || typeof engines !== "object") {
+    fail("engines", "an array of engines or a record of name → engine", engines);
+  }
+  const pairs: [string, unknown][] = Array.isArray(engines)
+    ? engines.map((engine) => [(engine as { namespace?: unknown })?.namespace as string, engine])
+    : Object.entries(engines);
+  if (pairs.length === 0) fail("engines", "a non-empty list", engines);
+  const seen = new Set<string>();
+  return pairs.map(([name, engine]) => {
+    const candidate = engine as Partial<InspectableEngine> & { revalidateById?: unknown };
+    if (
+      candidate === null ||
+      typeof candidate !== "object" ||
+      typeof candidate.inspect !== "function" ||
+      typeof candidate.stats !== "function" ||
+      typeof candidate.invalidate !== "function" ||
+      typeof candidate.revalidateById !== "function"
+    ) {
+      fail(`engines.${String(name)}`, "an engine from createIsr (or an adapter's .isr)", engine);
+    }
+    if (typeof name !== "string" || name === "") fail("engines", "named by non-empty strings", name);
+    if (seen.has(name)) {
+      throw new TypeError(
+        `isr-plug inspector: two engines are named "${name}"; pass a record { name: engine } to tell them apart`,
+      );
+    }
+    seen.add(name);
+    const revalidateById = candidate.revalidateById as (id: string) => Promise<unknown>;
+    return {
+      name,
+      engine: candidate as InspectableEngine,
+      revalidateById: (id: string) => revalidateById.call(candidate, id),
+    };
+  });
+}

@@ -1,0 +1,87 @@
+import { describe, expect, it } from "vitest";
+import { action, BASE, inspectorFor, snapshotOf, TOKEN, tenantEngine } from "./fixtures.js";
+
+async function idOf(isr: ReturnType<typeof tenantEngine>["isr"], key: unknown): Promise<string> {
+  const entry = (await isr.inspect()).find((e) => JSON.stringify(e.key) === JSON.stringify(key));
+  if (entry === undefined) throw new Error(`no entry for ${JSON.stringify(key)}`);
+  return entry.id;
+}
+
+describe("inspector actions", () => {
+  it("revalidate fetches the key again with its latest extracted data and stores the new value", async () => {
+    const { isr, calls } = tenantEngine();
+    await isr.get(["tenant", "acme"], "acme");
+    const inspector = inspectorFor([isr]);
+    const response = await inspector.fetch(
+      action("revalidate", "settings", await idOf(isr, ["tenant", "acme"])),
+    );
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ ok: true });
+    expect(calls).toEqual(["acme", "acme"]);
+    expect(await isr.get(["tenant", "acme"], "acme")).toMatchObject({
+      state: "fresh",
+      value: { secret: "acme #2" },
+    });
+  });
+
+  it("invalidate drops the entry: the next get is a miss", async () => {
+    const { isr, calls } = tenantEngine();
+    await isr.get(["tenant", "acme"], "acme");
+    await isr.get(["tenant", "globex"], "globex");
+    const inspector = inspectorFor([isr]);
+    const response = await inspector.fetch(
+      action("invalidate", "settings", await idOf(isr, ["tenant", "acme"])),
+    );
+    expect(response.status).toBe(200);
+    expect((await snapshotOf(inspector.fetch)).namespaces[0]?.entries.map((e) => e.key)).toEqual([
+      ["tenant", "globex"],
+    ]);
+    expect(await isr.get(["tenant", "acme"], "acme")).toMatchObject({ state: "miss" });
+    expect(calls).toEqual(["acme", "globex", "acme"]);
+  });
+
+  it("a failed revalidation answers 502 with the origin's error and keeps the entry's last error", async () => {
+    const { isr } = tenantEngine();
+    await expect(isr.get("down", "down")).rejects.toThrow("origin down for down");
+    const inspector = inspectorFor([isr]);
+    const response = await inspector.fetch(action("revalidate", "settings", await idOf(isr, "down")));
+    expect(response.status).toBe(502);
+    expect(await response.json()).toEqual({ ok: false, error: "origin down for down" });
+    const [entry] = (await snapshotOf(inspector.fetch)).namespaces[0]?.entries ?? [];
+    expect(entry).toMatchObject({
+      state: "missing",
+      lastFetch: { ok: false, error: "origin down for down" },
+    });
+  });
+
+  it("answers 404 for an unknown engine or id, 400 without id, 405 for the wrong method", async () => {
+    const { isr } = tenantEngine();
+    await isr.get("k", "acme");
+    const inspector = inspectorFor([isr]);
+    const id = await idOf(isr, "k");
+    const answers = async (request: Request) => {
+      const response = await inspector.fetch(request);
+      return [response.status, await response.json()];
+    };
+    expect(await answers(action("revalidate", "nope", id))).toEqual([404, { error: "unknown engine" }]);
+    expect(await answers(action("invalidate", "settings", "unknown"))).toEqual([
+      404,
+      { error: "unknown id" },
+    ]);
+    expect(await answers(action("revalidate", "settings", ""))).toEqual([400, { error: "missing id" }]);
+    const viaGet = new Request(action("invalidate", "settings", id).url, {
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    const response = await inspector.fetch(viaGet);
+    expect(response.status).toBe(405);
+    expect(response.headers.get("allow")).toBe("POST");
+    const postPage = await inspector.fetch(
+      new Request(BASE, { method: "POST", headers: { authorization: `Bearer ${TOKEN}` } }),
+    );
+    expect(postPage.status).toBe(405);
+    expect(
+      await answers(new Request(`${BASE}/nope`, { headers: { authorization: `Bearer ${TOKEN}` } })),
+    ).toEqual([404, { error: "not found" }]);
+    expect(await isr.get("k", "acme")).toMatchObject({ state: "fresh", value: { secret: "acme #1" } });
+  });
+});
