@@ -39,7 +39,7 @@ function duration(ms) {
   if (ms === undefined) return "\u2013";
   const units = [[86400000, " d"], [3600000, " h"], [60000, " min"], [1000, " s"]];
   for (const [size, unit] of units) if (Math.abs(ms) >= size) return (ms / size).toFixed(1) + unit;
-  return Math.round(ms) + " ms";
+  return ms > 0 && ms < 1 ? "<1 ms" : Math.round(ms) + " ms";
 }
 
 function keyText(key) {
