@@ -106,14 +106,15 @@ describeRedis("redis fetch leases (fleet single-flight)", () => {
   });
 
   it("renews the holder's lease while a long fetch runs, so nobody takes over", async () => {
-    const [a, b] = (await pair({ leaseMs: 60 })) as [OpenStore, OpenStore];
+    // Held for over three lease lifetimes; a lease of 300 ms leaves room for a loaded CI box.
+    const [a, b] = (await pair({ leaseMs: 300, commandTimeoutMs: 1_000 })) as [OpenStore, OpenStore];
     const owner = gatedProduce(a, "k", "a");
     const owned = a.store.coordinate("k", "miss", owner.produce);
     await owner.started;
     const other = gatedProduce(b, "k", "b");
     other.release();
     const waiting = b.store.coordinate("k", "miss", other.produce);
-    await sleep(400);
+    await sleep(1_000);
     expect(await a.client.pttl(new KeySpace(a.store.prefix).lease("k"))).toBeGreaterThan(0);
     owner.release();
     expect((await waiting)?.value).toBe("a");
