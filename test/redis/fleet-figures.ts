@@ -27,7 +27,8 @@ async function coldAndStale(fleet: FleetWorker[]) {
   for (let round = 0; round < ROUNDS; round++) {
     const key = `figures-${round}`;
     const coldResults = ok(await Promise.all(fleet.map((worker) => worker.burst(key, PER_PROCESS))));
-    cold.push(await fleetFetches(fleet, key));
+    const coldFetches = await fleetFetches(fleet, key);
+    cold.push(coldFetches);
     await Promise.all(fleet.map((worker) => worker.mode(key, "gate")));
     await Promise.all(fleet.map((worker) => worker.advance(10_000)));
     const held = ok(await Promise.all(fleet.map((worker) => worker.burst(key, PER_PROCESS))));
@@ -37,7 +38,7 @@ async function coldAndStale(fleet: FleetWorker[]) {
     await sleep(200);
     await Promise.all(fleet.map((worker) => worker.release(key)));
     await sleep(200);
-    stale.push((await fleetFetches(fleet, key)) - cold[cold.length - 1]!);
+    stale.push((await fleetFetches(fleet, key)) - coldFetches);
     if (coldResults.length !== PROCESSES * PER_PROCESS) throw new Error("a cold request failed");
   }
   return { cold, stale, staleServed };
