@@ -16,18 +16,49 @@ function describe(fields: object): string {
   return parts.join(" ");
 }
 
+/**
+ * With REDIS_URL, entries live in Redis (fleet mode): start several demos on different
+ * PORTs and watch one fetch per tenant serve them all. ioredis is only loaded then.
+ */
+async function openRedisStore(url: string) {
+  const [{ Redis }, { createRedisStore }] = await Promise.all([
+    import("ioredis"),
+    import("../src/stores/redis.js"),
+  ]);
+  const client = new Redis(url);
+  // The store logs Redis going away and coming back once; ioredis would print every retry.
+  client.on("error", () => {});
+  const store = createRedisStore({ client, prefix: "isr-plug-demo:", logger: consoleLogger });
+  return {
+    store,
+    close: async () => {
+      await store.close();
+      client.disconnect();
+    },
+  };
+}
+
 const port = Number(process.env.PORT ?? 3000);
 const host = process.env.HOST ?? "127.0.0.1";
-const { app, settings } = createDemoApp({ logger: consoleLogger });
+const redisUrl = process.env.REDIS_URL;
+// Printed without its credentials, if the URL carries any.
+const redisShown = redisUrl?.replace(/\/\/[^@/]*@/, "//***@");
+const redis = redisUrl ? await openRedisStore(redisUrl) : undefined;
+const { app, settings } = createDemoApp({ logger: consoleLogger, ...(redis ? { store: redis.store } : {}) });
 
 const server = app.listen(port, host, () => {
-  console.log(`isr-plug demo on http://${host}:${port}/ (memory store)`);
+  console.log(
+    `isr-plug demo on http://${host}:${port}/ (${redisShown ? `redis store at ${redisShown}` : "memory store"})`,
+  );
   console.log(`try: curl -i -H 'x-tenant: acme' http://${host}:${port}/settings.json`);
 });
 
 const shutdown = () => {
   server.close();
-  settings.isr.close().finally(() => process.exit(0));
+  settings.isr
+    .close()
+    .then(() => redis?.close())
+    .finally(() => process.exit(0));
 };
 process.on("SIGINT", shutdown);
 process.on("SIGTERM", shutdown);
