@@ -19,6 +19,7 @@ describe("built package", () => {
     "isr-plug/koa",
     "isr-plug/hono",
     "isr-plug/web",
+    "isr-plug/redis",
   ])("%s loads from ESM and CJS with the same exports", (specifier) => {
     const esm = run([
       "--input-type=module",
