@@ -105,6 +105,32 @@ describeRedis("redis store fails open", () => {
   });
 });
 
+describeRedis("redis store fails open (stalled Redis)", () => {
+  const stores = storeFactory();
+  let server: RedisServer | undefined;
+  afterEach(async () => {
+    await stores.closeAll();
+    await server?.stop();
+  });
+
+  it("a miss waiting for another process's fetch stops waiting once the breaker opens", async () => {
+    server = await startRedis();
+    const { store, client } = await stores.open(server, {
+      prefix: stores.prefix(),
+      breakerCooldownMs: 60_000,
+    });
+    await client.set(new KeySpace(store.prefix).lease("k"), "another-process", "PX", 60_000);
+    const waiting = store.coordinate("k", "miss", async () => entryOf("fetched here"));
+    const admin = new Redis(server.port, "127.0.0.1");
+    await admin.call("CLIENT", "PAUSE", "500", "ALL");
+    // Other requests find Redis stalled and open the breaker; the waiter is told at once.
+    for (let i = 0; i < 3; i++) await store.get(`other${i}`);
+    expect(store.available).toBe(false);
+    expect((await waiting)?.value).toBe("fetched here");
+    admin.disconnect();
+  });
+});
+
 describe("redis store with a closed client", () => {
   it("serves from the local tier when the user closed the client", async () => {
     const client = new Redis({ port: await freePort(), lazyConnect: true });

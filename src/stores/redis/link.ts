@@ -54,6 +54,8 @@ export interface LinkOptions {
   breakerThreshold: number;
   breakerCooldownMs: number;
   prefix: string;
+  /** Called when Redis is found unusable, so whoever waits on it can stop waiting. */
+  onDown?: () => void;
 }
 
 /**
@@ -175,5 +177,6 @@ export class RedisLink {
       { prefix: this.#options.prefix, err: error },
       "redis unavailable; serving from the local tier and fetching from the origin until it is back",
     );
+    this.#options.onDown?.();
   }
 }

@@ -77,7 +77,9 @@ class FleetStore implements RedisStore {
     this.#log = new Log(options.logger);
     this.#keys = new KeySpace(options.prefix);
     this.#scripts = new Scripts(this.#client);
-    this.#link = new RedisLink(this.#client, options, this.#log);
+    // A miss waiting for another process's fetch stops waiting and fetches itself.
+    const onDown = () => this.#leases.wakeAll("resync");
+    this.#link = new RedisLink(this.#client, { ...options, onDown }, this.#log);
     this.#local = new LocalTier(options.localMax, options.localMaxBytes);
     this.#leases = new Leases({
       scripts: this.#scripts,
