@@ -206,6 +206,8 @@ describeRedis("redis store", () => {
       expect(await client.keys(`${prefix}*`)).toEqual([]);
       expect(await isr.get("k")).toMatchObject({ state: "fresh" });
       await isr.close();
+      expect(() => jsonSerializer.serialize({ value: () => 1 })).toThrow("a function has no JSON form");
+      expect(() => jsonSerializer.serialize({ value: { self: null as unknown } })).not.toThrow();
     });
 
     it("uses a pluggable serializer", async () => {

@@ -27,6 +27,10 @@ function safeReviver(key: string, value: unknown): unknown {
 /** The default serializer: JSON, parsed safely. A value JSON cannot hold is an error. */
 export const jsonSerializer: RedisSerializer = Object.freeze({
   serialize(record: unknown): string {
+    // JSON.stringify would silently drop these, and the value would come back missing.
+    const value = (record as { value?: unknown } | null)?.value;
+    if (typeof value === "function" || typeof value === "symbol")
+      throw new TypeError(`a ${typeof value} has no JSON form`);
     const text = JSON.stringify(record);
     if (typeof text !== "string") throw new TypeError("the value has no JSON form");
     return text;
