@@ -21,7 +21,7 @@ describe.skipIf(!present && !ci)("the inspector page in headless Chromium", () =
   const closers: (() => Promise<unknown>)[] = [];
 
   beforeAll(async () => {
-    if (!present) throw new Error(`CI needs Chromium at ${CHROMIUM}: apt-get install -y chromium`);
+    if (!present) return; // the test itself fails, so CI reports a failure rather than a skip
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
@@ -45,6 +45,7 @@ describe.skipIf(!present && !ci)("the inspector page in headless Chromium", () =
   });
 
   it("shows entries ageing from fresh to stale, revalidates one and shows its new value", async () => {
+    if (!present) throw new Error(`CI needs Chromium at ${CHROMIUM}: apt-get install -y chromium`);
     const calls = new Map<string, number>();
     const slow = deferred<string>();
     const settings = createIsr<{ secret: string }, string>({
