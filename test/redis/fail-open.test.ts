@@ -62,7 +62,8 @@ describeRedis("redis store fails open", () => {
     const logger = recordingLogger();
     const { store } = await stores.open(server, { prefix: stores.prefix(), logger, breakerCooldownMs: 100 });
     const admin = new Redis(server.port, "127.0.0.1");
-    await admin.call("CLIENT", "PAUSE", "600", "ALL");
+    // Long enough for three timed-out commands even on a loaded machine.
+    await admin.call("CLIENT", "PAUSE", "1500", "ALL");
     for (let i = 0; i < 3; i++) expect(await store.get(`k${i}`)).toBeUndefined();
     expect(messages(logger, "error", "redis unavailable")).toHaveLength(1);
     // Open breaker: no Redis command, no promise.
@@ -122,7 +123,7 @@ describeRedis("redis store fails open (stalled Redis)", () => {
     await client.set(new KeySpace(store.prefix).lease("k"), "another-process", "PX", 60_000);
     const waiting = store.coordinate("k", "miss", async () => entryOf("fetched here"));
     const admin = new Redis(server.port, "127.0.0.1");
-    await admin.call("CLIENT", "PAUSE", "500", "ALL");
+    await admin.call("CLIENT", "PAUSE", "1500", "ALL");
     // Other requests find Redis stalled and open the breaker; the waiter is told at once.
     for (let i = 0; i < 3; i++) await store.get(`other${i}`);
     expect(store.available).toBe(false);
