@@ -13,6 +13,8 @@ const CHROMIUM = "/usr/bin/chromium";
 const ci = !["", "0", "false"].includes(process.env.CI ?? "");
 const present = existsSync(CHROMIUM);
 const screenshot = resolve(import.meta.dirname, "../../test-results/inspector.png");
+/** expect.poll gives up after 1 s by default: too short on a loaded 2-core machine. */
+const WAIT = { timeout: 15_000, interval: 50 };
 const XSS_KEY = '<img src=x onerror="window.__xss = 1">';
 
 // Locally a machine without Chromium skips; in CI a missing browser is a failure, never a skip.
@@ -51,7 +53,7 @@ describe.skipIf(!present && !ci)("the inspector page in headless Chromium", () =
     const settings = createIsr<{ secret: string }, string>({
       namespace: "settings",
       // Short real TTLs: the page must show the state change by itself, polling.
-      ttlMs: 1_000,
+      ttlMs: 2_000,
       staleTtlMs: 60_000,
       store: createMemoryStore(),
       logger: recordingLogger(),
@@ -69,14 +71,12 @@ describe.skipIf(!present && !ci)("the inspector page in headless Chromium", () =
       tags: (_html, path) => ["page", path],
       fetch: (path) => (path === "/slow" ? slow.promise : `<h1>${path}</h1>`),
     });
-    await settings.get("acme", "acme");
     await settings.get("globex", "globex");
     await settings.get(XSS_KEY, "initech");
     await expect(settings.get("down", "down")).rejects.toThrow("503");
     await pages.get(["page", "/"], "/");
     await pages.get(["page", "/pricing"], "/pricing");
     const slowRequest = pages.get(["page", "/slow"], "/slow");
-    for (let i = 0; i < 3; i++) await settings.get("acme", "acme");
 
     const inspector = createInspector({
       engines: [settings, pages],
@@ -91,6 +91,8 @@ describe.skipIf(!present && !ci)("the inspector page in headless Chromium", () =
 
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     closers.push(() => context.close());
+    // Below the test's own timeout, so a wait that fails says which element it waited for.
+    context.setDefaultTimeout(15_000);
     const page = await context.newPage();
     const problems: string[] = [];
     page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
@@ -102,20 +104,23 @@ describe.skipIf(!present && !ci)("the inspector page in headless Chromium", () =
     page.on("request", (request) => requested.push(request.url()));
 
     await page.goto(`${server.url}/isr-inspector?token=${TOKEN}`);
-    const acme = page.locator('tr[data-key="acme"]');
-    await acme.locator(".state.fresh").waitFor();
+    await page.locator('tr[data-key="globex"]').waitFor();
     // The token leaves the address bar; the page's own requests carry it in a header only.
     expect(page.url()).toBe(`${server.url}/isr-inspector`);
-    await expect.poll(() => acme.locator("code.value").textContent()).toBe('{"secret":"acme #1"}');
 
-    // As time passes the page, polling, shows the entry go stale.
-    await acme.locator(".state.stale").waitFor({ timeout: 10_000 });
+    // A key fetched while the page is open (not before: loading the page under load may take
+    // longer than its TTL) appears fresh, and as time passes the page shows it go stale.
+    await settings.get("acme", "acme");
+    for (let i = 0; i < 3; i++) await settings.get("acme", "acme");
+    const acme = page.locator('tr[data-key="acme"]');
+    await acme.locator(".state.fresh").waitFor();
+    await expect.poll(() => acme.locator("code.value").textContent(), WAIT).toBe('{"secret":"acme #1"}');
+    await acme.locator(".state.stale").waitFor();
     await page.locator('tr[data-key="globex"] .state.stale').waitFor();
 
     await acme.getByRole("button", { name: "Revalidate" }).click();
-    await acme.locator(".state.fresh").waitFor();
-    await expect.poll(() => acme.locator("code.value").textContent()).toBe('{"secret":"acme #2"}');
-    await expect.poll(() => page.locator("#notice").textContent()).toBe("Revalidated acme.");
+    await expect.poll(() => acme.locator("code.value").textContent(), WAIT).toBe('{"secret":"acme #2"}');
+    await expect.poll(() => page.locator("#notice").textContent(), WAIT).toBe("Revalidated acme.");
 
     // Invalidate drops the key from the list (the engine forgets it until it is fetched again).
     const pricing = page.locator('section[data-name="pages"] tr[data-key=\'["page","/pricing"]\']');
@@ -130,7 +135,7 @@ describe.skipIf(!present && !ci)("the inspector page in headless Chromium", () =
     expect(await page.evaluate(() => (globalThis as { __xss?: number }).__xss)).toBeUndefined();
 
     await expect
-      .poll(() => page.locator('tr[data-key="down"] .error').textContent())
+      .poll(() => page.locator('tr[data-key="down"] .error').textContent(), WAIT)
       .toBe("origin answered 503 Service Unavailable");
     await page.locator('tr[data-key="down"] .state.missing').waitFor();
 
