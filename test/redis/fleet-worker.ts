@@ -200,4 +200,6 @@ process.on("message", (message: { id: number; command: WorkerCommand }) => {
     (error: unknown) => send({ id: message.id, error: String(error) }),
   );
 });
+// An orphan (the test runner died) would otherwise live on, held open by its Redis connections.
+process.on("disconnect", () => process.exit(0));
 send({ event: "spawned" });
