@@ -159,6 +159,18 @@ describeRedis("redis store", () => {
     });
   });
 
+  describe("writes", () => {
+    it("a write without a lease never replaces a newer entry (ioredis may replay a command late)", async () => {
+      const prefix = stores.prefix();
+      const a = await stores.open(server, { prefix });
+      const b = await stores.open(server, { prefix });
+      await a.store.set("k", fresh("newer", 2_000), 120_000);
+      await b.store.set("k", fresh("older", 1_000), 120_000);
+      expect((await b.store.get("k"))?.value).toBe("newer");
+      expect((await a.store.get("k"))?.value).toBe("newer");
+    });
+  });
+
   describe("serialization", () => {
     it("drops __proto__ and constructor.prototype keys of stored data", async () => {
       const { store, client } = await stores.open(server, { prefix: stores.prefix() });
