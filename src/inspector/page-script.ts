@@ -26,6 +26,7 @@ const sections = new Map();
 let paused = false;
 let timer = 0;
 let polling = false;
+let lastData = null;
 
 function el(tag, className, ...children) {
   const node = document.createElement(tag);
@@ -151,8 +152,7 @@ function statItems(stats) {
 
 function section(ns, showValues) {
   let s = sections.get(ns.name);
-  if (s && s.showValues === showValues) return s;
-  if (s) s.node.remove();
+  if (s) return s;
   const head = el("tr");
   for (const title of ["Key", "State", "Age against TTLs", "Last fetch", showValues ? "Value" : null, ""]) {
     if (title !== null) head.append(el("th", "", title));
@@ -164,13 +164,14 @@ function section(ns, showValues) {
   const empty = el("p", "muted", "No keys fetched yet.");
   const node = el("section", "ns", title, stats, problem, el("table", "", el("thead", "", head), tbody), empty);
   node.dataset.name = ns.name;
-  s = { node, title, stats, problem, empty, tbody, rows: new Map(), showValues };
+  s = { node, title, stats, problem, empty, tbody, rows: new Map() };
   sections.set(ns.name, s);
   root.append(node);
   return s;
 }
 
 function render(data) {
+  lastData = data;
   const filter = filterInput.value.trim().toLowerCase();
   const seenSections = new Set();
   for (const ns of data.namespaces) {
@@ -189,7 +190,6 @@ function render(data) {
       let row = s.rows.get(entry.id);
       if (!row) {
         row = newRow(ns.name, entry, data.showValues);
-        row.entry = entry;
         s.rows.set(entry.id, row);
       }
       row.entry = entry;
@@ -269,7 +269,9 @@ async function act(button, ns, id, action) {
   }
 }
 
-filterInput.addEventListener("input", poll);
+filterInput.addEventListener("input", () => {
+  if (lastData) render(lastData);
+});
 pauseButton.addEventListener("click", () => {
   paused = !paused;
   pauseButton.textContent = paused ? "Resume" : "Pause";

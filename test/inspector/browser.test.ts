@@ -139,6 +139,13 @@ describe.skipIf(!present && !ci)("the inspector page in headless Chromium", () =
       .toBe("origin answered 503 Service Unavailable");
     await page.locator('tr[data-key="down"] .state.missing').waitFor();
 
+    // The filter hides rows whose key does not match, at once.
+    await page.getByLabel("Filter keys").fill("glob");
+    await acme.waitFor({ state: "hidden" });
+    await page.locator('tr[data-key="globex"]').waitFor({ state: "visible" });
+    await page.getByLabel("Filter keys").fill("");
+    await acme.waitFor({ state: "visible" });
+
     // A fetch still running shows as in flight.
     await page.locator('tr[data-key=\'["page","/slow"]\'] .fetching').waitFor();
 
