@@ -145,6 +145,22 @@ describeRedis("redis store", () => {
       await vi.waitFor(async () => expect(await b.store.get("k")).toBeUndefined());
     });
 
+    it("after losing its pub/sub connection, stops trusting local copies and drops them", async () => {
+      const clock = fakeClock();
+      const logger = recordingLogger();
+      const prefix = stores.prefix();
+      const b = await stores.open(server, { prefix, now: clock.now, logger });
+      await b.store.set("k", fresh("old", clock.now()), 120_000);
+      // A change whose announcement this process never hears (written behind its back).
+      const entry = `i1 other.1 Infinity storedAt=${clock.now()} staleAt=${clock.now() + 60_000} expiresAt=${clock.now() + 120_000}\n{"value":"new"}`;
+      await b.client.set(new KeySpace(prefix).entry("k"), entry);
+      expect((b.store.get("k") as StoreEntry).value).toBe("old");
+      await b.client.call("CLIENT", "KILL", "TYPE", "pubsub");
+      await vi.waitFor(async () => expect((await b.store.get("k"))?.value).toBe("new"));
+      await vi.waitFor(() => expect(b.store.available).toBe(true));
+      expect(logger.at("error")).toEqual([]);
+    });
+
     it("keeps the local tier bounded by localMax", async () => {
       const clock = fakeClock();
       const { store, client } = await stores.open(server, {

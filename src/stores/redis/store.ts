@@ -34,6 +34,8 @@ export interface RedisStore extends Store {
 }
 
 const SCAN_COUNT = "500";
+/** How long a lost pub/sub connection waits before it is reported on its own (see #onDeaf). */
+const DEAF_GRACE_MS = 250;
 
 function unavailable(what: string, cause?: unknown): IsrError {
   return new IsrError(
@@ -325,12 +327,17 @@ class FleetStore implements RedisStore {
 
   #onDeaf(): void {
     this.#leases.wakeAll("resync");
-    if (this.#client.status !== "ready") return;
-    this.#deafReported = true;
-    this.#log.warn(
-      { prefix: this.prefix },
-      "redis pub/sub connection lost; local copies are checked against redis until it is back",
-    );
+    // When Redis itself went away, the command connection learns it a moment later and the
+    // link reports it; only a pub/sub connection lost on its own is worth its own warning.
+    setTimeout(() => {
+      if (this.#closed || this.#deafReported || this.#subscriber.active || this.#client.status !== "ready")
+        return;
+      this.#deafReported = true;
+      this.#log.warn(
+        { prefix: this.prefix },
+        "redis pub/sub connection lost; local copies are checked against redis until it is back",
+      );
+    }, DEAF_GRACE_MS).unref?.();
   }
 }
 
