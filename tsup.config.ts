@@ -10,6 +10,7 @@ const sources: Record<string, string> = {
   hono: "src/adapters/hono.ts",
   web: "src/adapters/web.ts",
   redis: "src/stores/redis.ts",
+  inspector: "src/inspector.ts",
 };
 
 export default defineConfig({

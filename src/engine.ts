@@ -68,6 +68,8 @@ export interface Isr<V, E = void> {
    * the inspector. Values are left out unless `values` is true: they may be private.
    */
   inspect(options?: { values?: boolean }): Promise<InspectedEntry<V>[]>;
+  /** Revalidates a key listed by `inspect` (by its `id`), with the extracted data of its latest fetch. */
+  revalidateById(id: string): Promise<V>;
 }
 
 /** One key as the inspector shows it. */
@@ -198,10 +200,6 @@ export class Engine<V, E = void> implements Isr<V, E> {
     return !this.#unstored.has(entry);
   }
 
-  /**
-   * Revalidates a key listed by `inspect`, with the extracted data of its latest fetch.
-   * @internal
-   */
   revalidateById(id: string): Promise<V> {
     const record = this.#recent.get(id);
     if (record === undefined) return Promise.reject(new TypeError(`isr-plug: no recent key with id ${id}`));
@@ -259,7 +257,7 @@ export class Engine<V, E = void> implements Isr<V, E> {
     this.#flights.detach(storeKey);
     this.#admission.forget(storeKey);
     this.#backoff?.succeeded(storeKey);
-    this.#recent.forget(storeKey);
+    // The key stays in the recent list (as missing), so the inspector can still revalidate it.
     await this.store.delete(storeKey);
     this.#observer.invalidated(key);
     if (this.#log.debugEnabled()) this.#log.debug({ namespace: this.namespace, key }, "invalidated");

@@ -20,6 +20,7 @@ describe("built package", () => {
     "isr-plug/hono",
     "isr-plug/web",
     "isr-plug/redis",
+    "isr-plug/inspector",
   ])("%s loads from ESM and CJS with the same exports", (specifier) => {
     const esm = run([
       "--input-type=module",
@@ -47,8 +48,8 @@ describe("built package", () => {
     expect(out).toBe("true from esm fresh");
   });
 
-  it("isr-plug/hono and isr-plug/web import nothing Node-only (they run on Bun, Deno and workers)", () => {
-    for (const entry of ["hono.js", "web.js"]) {
+  it("isr-plug/hono, isr-plug/web and isr-plug/inspector import nothing Node-only (they run on Bun, Deno and workers)", () => {
+    for (const entry of ["hono.js", "web.js", "inspector.js"]) {
       const imported = new Set<string>();
       const queue = [entry];
       for (let file = queue.pop(); file !== undefined; file = queue.pop()) {

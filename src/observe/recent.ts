@@ -37,10 +37,6 @@ export class RecentKeys<E> {
     return this.#records.get(storeKey);
   }
 
-  forget(storeKey: string): void {
-    this.#records.delete(storeKey);
-  }
-
   entries(): [string, KeyRecord<E>][] {
     return [...this.#records.entries()];
   }

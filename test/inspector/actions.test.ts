@@ -24,7 +24,7 @@ describe("inspector actions", () => {
     });
   });
 
-  it("invalidate drops the entry: the next get is a miss", async () => {
+  it("invalidate drops the entry (the key stays listed, as missing): the next get is a miss", async () => {
     const { isr, calls } = tenantEngine();
     await isr.get(["tenant", "acme"], "acme");
     await isr.get(["tenant", "globex"], "globex");
@@ -33,8 +33,10 @@ describe("inspector actions", () => {
       action("invalidate", "settings", await idOf(isr, ["tenant", "acme"])),
     );
     expect(response.status).toBe(200);
-    expect((await snapshotOf(inspector.fetch)).namespaces[0]?.entries.map((e) => e.key)).toEqual([
-      ["tenant", "globex"],
+    const entries = (await snapshotOf(inspector.fetch)).namespaces[0]?.entries ?? [];
+    expect(entries.map((e) => [e.key, e.state])).toEqual([
+      [["tenant", "globex"], "fresh"],
+      [["tenant", "acme"], "missing"],
     ]);
     expect(await isr.get(["tenant", "acme"], "acme")).toMatchObject({ state: "miss" });
     expect(calls).toEqual(["acme", "globex", "acme"]);

@@ -52,9 +52,10 @@ describe("inspect()", () => {
     });
     await isr.get(["settings", "acme"], "acme");
     const [entry] = await isr.inspect();
-    const engine = isr as unknown as { revalidateById(id: string): Promise<string> };
-    expect(await engine.revalidateById(entry?.id ?? "")).toBe("settings of acme");
+    expect(await isr.revalidateById(entry?.id ?? "")).toBe("settings of acme");
     expect(seen).toEqual(["acme", "acme"]);
-    await expect(engine.revalidateById("unknown")).rejects.toThrow("no recent key with id unknown");
+    await expect(isr.revalidateById("unknown")).rejects.toThrow("no recent key with id unknown");
+    await isr.invalidate(["settings", "acme"]);
+    expect(await isr.inspect()).toMatchObject([{ key: ["settings", "acme"], state: "missing" }]);
   });
 });
