@@ -49,7 +49,13 @@ describe("built package", () => {
   });
 
   it("isr-plug/hono, isr-plug/web and isr-plug/inspector import nothing Node-only (they run on Bun, Deno and workers)", () => {
-    for (const entry of ["hono.js", "web.js", "inspector.js"]) {
+    // How many modules each entry is known to import at least: the scan must have found them.
+    const known: [string, number][] = [
+      ["hono.js", 2],
+      ["web.js", 2],
+      ["inspector.js", 1],
+    ];
+    for (const [entry, least] of known) {
       const imported = new Set<string>();
       const queue = [entry];
       for (let file = queue.pop(); file !== undefined; file = queue.pop()) {
@@ -64,7 +70,7 @@ describe("built package", () => {
           imported.add(specifier.startsWith("./") ? specifier.slice(2) : specifier);
         }
       }
-      expect(imported.size).toBeGreaterThan(1);
+      expect(imported.size).toBeGreaterThanOrEqual(least);
       expect([...imported].filter((specifier) => isBuiltin(specifier))).toEqual([]);
     }
   });

@@ -26,7 +26,11 @@ export class Observer {
   on<N extends IsrEventName>(name: N, listener: IsrListener<N>): () => void {
     if (!CHANNEL_NAMES.has(name)) throw new TypeError(`isr-plug: unknown event "${String(name)}"`);
     if (typeof listener !== "function") throw new TypeError("isr-plug: an event listener must be a function");
-    const list = (this.#listeners[name] ??= []) as IsrListener<N>[];
+    let list = this.#listeners[name] as IsrListener<N>[] | undefined;
+    if (list === undefined) {
+      list = [];
+      (this.#listeners as Record<N, IsrListener<N>[]>)[name] = list;
+    }
     list.push(listener);
     return () => {
       const at = list.indexOf(listener);

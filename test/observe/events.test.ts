@@ -121,7 +121,8 @@ describe("events", () => {
         ["fallback", undefined],
         ["timeout", false],
       ]);
-      expect((seen[1]?.[1] as IsrEvents["fallback"]).error).toBeInstanceOf(IsrTimeoutError);
+      const fallback = seen[1]?.[1] as IsrEvents["fallback"] | undefined;
+      expect(fallback?.error).toBeInstanceOf(IsrTimeoutError);
     } finally {
       vi.useRealTimers();
     }
