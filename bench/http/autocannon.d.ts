@@ -8,6 +8,7 @@ declare module "autocannon" {
   interface Options {
     url: string;
     connections?: number;
+    pipelining?: number;
     duration?: number;
     requests?: Request[];
   }

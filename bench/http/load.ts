@@ -7,6 +7,8 @@ export interface LoadRequest {
   seconds: number;
   connections: number;
   tenants: number;
+  /** Requests in flight per connection (1: wait for each answer). */
+  pipelining: number;
 }
 
 export interface LoadResult {
@@ -21,13 +23,13 @@ export interface LoadResult {
 
 serveRequests({
   async run(data): Promise<LoadResult> {
-    const { url, seconds, connections, tenants } = data as LoadRequest;
+    const { url, seconds, connections, tenants, pipelining } = data as LoadRequest;
     // Each connection cycles through every tenant, so all of them stay hot.
     const requests = Array.from({ length: tenants }, (_, index) => ({
       method: "GET",
       headers: { "x-tenant": `tenant-${index}` },
     }));
-    const result = await autocannon({ url, connections, duration: seconds, requests });
+    const result = await autocannon({ url, connections, pipelining, duration: seconds, requests });
     return {
       requests: result.requests.total,
       seconds: result.duration,

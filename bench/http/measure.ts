@@ -39,52 +39,48 @@ async function verify(port: number, variant: Variant): Promise<void> {
   }
 }
 
-async function measureOnce(
-  framework: string,
-  variant: Variant,
-  load: Child,
-  pinning: Pinning,
-): Promise<Pass> {
-  const { warmupSeconds, measureSeconds, connections, tenants } = config.http;
-  const server = new Child("bench/http/server.ts", [framework, variant], { cpu: pinning.server });
-  try {
-    const { port } = await server.result<{ port: number }>();
-    await verify(port, variant);
-    const url = `http://127.0.0.1:${port}/settings`;
-    // The warm-up fills the cache with every tenant and lets the JIT settle.
-    await load.request<LoadResult>("run", { url, seconds: warmupSeconds, connections, tenants });
-    await server.request("cpu-start");
-    const result = await load.request<LoadResult>("run", {
-      url,
-      seconds: measureSeconds,
-      connections,
-      tenants,
-    });
-    const cpu = await server.request<CpuReading>("cpu-stop");
-    const cpuUs = cpu.userUs + cpu.systemUs;
-    return {
-      requests: result.requests,
-      requestsPerSecond: result.requestsPerSecond,
-      cpuUsPerRequest: cpuUs / result.requests,
-      busyPercent: (cpuUs / 1000 / cpu.elapsedMs) * 100,
-      latencyP99Ms: result.latencyP99Ms,
-      failures: result.errors + result.non2xx,
-    };
-  } finally {
-    await server.stop();
-  }
+interface Server {
+  child: Child;
+  url: string;
+}
+
+async function startServer(framework: string, variant: Variant, pinning: Pinning): Promise<Server> {
+  const child = new Child("bench/http/server.ts", [framework, variant], { cpu: pinning.server });
+  const { port } = await child.result<{ port: number }>();
+  await verify(port, variant);
+  return { child, url: `http://127.0.0.1:${port}/settings` };
+}
+
+async function measureOnce(server: Server, load: Child, warmupSeconds: number): Promise<Pass> {
+  const { measureSeconds, connections, tenants, pipelining } = config.http;
+  const run = { url: server.url, connections, tenants, pipelining };
+  await load.request<LoadResult>("run", { ...run, seconds: warmupSeconds });
+  await server.child.request("cpu-start");
+  const result = await load.request<LoadResult>("run", { ...run, seconds: measureSeconds });
+  const cpu = await server.child.request<CpuReading>("cpu-stop");
+  const cpuUs = cpu.userUs + cpu.systemUs;
+  return {
+    requests: result.requests,
+    requestsPerSecond: result.requestsPerSecond,
+    cpuUsPerRequest: cpuUs / result.requests,
+    busyPercent: (cpuUs / 1000 / cpu.elapsedMs) * 100,
+    latencyP99Ms: result.latencyP99Ms,
+    failures: result.errors + result.non2xx,
+  };
 }
 
 /**
- * Every variant of a plan, each in a fresh server process, `config.http.passes` times with
- * the order reversed on every other pass (so no variant always runs first or last).
+ * Every variant of a plan, each in its own server process (all started up front, idle until
+ * measured), `config.http.passes` times with the order reversed on every other pass, so no
+ * variant always runs first or last. The first pass warms each server up (cache filled, JIT
+ * settled); later passes only reopen the connections.
  */
 export async function measurePlan(
   plan: Plan,
   pinning: Pinning,
   log: (line: string) => void,
 ): Promise<VariantResult[]> {
-  const { passes } = config.http;
+  const { passes, warmupSeconds, rewarmSeconds } = config.http;
   const results: VariantResult[] = plan.variants.map(({ variant, label }) => ({
     variant,
     label,
@@ -93,11 +89,15 @@ export async function measurePlan(
     cpuUsPerRequest: Number.NaN,
   }));
   const load = new Child("bench/http/load.ts", [], { cpu: pinning.load });
+  const servers = new Map<Variant, Server>();
   try {
     await load.result();
+    for (const { variant } of plan.variants)
+      servers.set(variant, await startServer(plan.framework, variant, pinning));
     for (let pass = 0; pass < passes; pass++) {
       for (const result of pass % 2 === 0 ? results : [...results].reverse()) {
-        const measured = await measureOnce(plan.framework, result.variant, load, pinning);
+        const server = servers.get(result.variant) as Server;
+        const measured = await measureOnce(server, load, pass === 0 ? warmupSeconds : rewarmSeconds);
         result.passes.push(measured);
         log(
           `  ${plan.framework} pass ${pass + 1}/${passes} ${result.variant}: ${thousands(measured.requestsPerSecond)} req/s, ` +
@@ -106,6 +106,7 @@ export async function measurePlan(
       }
     }
   } finally {
+    await Promise.all([...servers.values()].map((server) => server.child.stop()));
     await load.stop();
   }
   for (const result of results) {

@@ -8,8 +8,8 @@ export const config = {
   quick,
   throughput: {
     rounds: quick ? 1 : 3,
-    warmupMs: quick ? 200 : 500,
-    measureMs: quick ? 300 : 1000,
+    warmupMs: quick ? 200 : 400,
+    measureMs: quick ? 300 : 800,
     keyCounts: [1, 10_000] as const,
   },
   stampede: {
@@ -21,7 +21,9 @@ export const config = {
   http: {
     passes: quick ? 2 : 3,
     warmupSeconds: quick ? 0.5 : 1.5,
+    rewarmSeconds: 0.5,
     measureSeconds: quick ? 1 : 2,
+    pipelining: 1,
     connections: 50,
     tenants: 100,
   },

@@ -40,8 +40,8 @@ export function httpMethod(pinningNote: string): string {
     "from per-tenant settings the variant put on the request (the bare app uses a constant of the same shape). " +
     `Server CPU from \`process.cpuUsage\` in the server process over ${measureSeconds} s after a warm-up, divided ` +
     'by the requests answered; "added" is over the bare app of the same framework. ' +
-    `${pinningNote[0]?.toUpperCase()}${pinningNote.slice(1)}. Median of ${passes} passes, each variant in a fresh ` +
-    "server process, the order reversed on every other pass."
+    `${pinningNote[0]?.toUpperCase()}${pinningNote.slice(1)}. Median of ${passes} passes, each variant in its own ` +
+    "server process started up front, the order reversed on every other pass."
   );
 }
 
