@@ -50,6 +50,9 @@ export interface WorkerStats {
   fetches: Record<string, number>;
   available: boolean;
   logs: Record<string, number>;
-  /** Local copies dropped on another process's announcement, with the time (ms since the epoch, sub-ms). */
-  drops: { key: string; at: number }[];
+  /**
+   * Local copies dropped on another process's announcement ("set" or "delete"), with the
+   * time: CLOCK_MONOTONIC in ms, one clock for all the machine's processes.
+   */
+  drops: { key: string; change: string; at: number }[];
 }

@@ -8,7 +8,8 @@ import { createIsr, type Isr, type IsrResult } from "../../src/index.js";
 import { createRedisStore, type RedisStore } from "../../src/stores/redis.js";
 import type { FetchMode, FleetValue, LoadStats, WorkerCommand, WorkerInit } from "./fleet-protocol.js";
 
-const now = () => performance.timeOrigin + performance.now();
+// CLOCK_MONOTONIC is one clock for every process of the machine, so times compare across the fleet.
+const now = () => Number(process.hrtime.bigint()) / 1e6;
 const send = (message: object) => process.send?.(message);
 
 let clockOffset = 0;
@@ -19,7 +20,7 @@ const fetchCounts = new Map<string, number>();
 const modes = new Map<string, FetchMode>();
 const gates = new Map<string, (() => void)[]>();
 const logCounts = new Map<string, number>();
-const drops: { key: string; at: number }[] = [];
+const drops: { key: string; change: string; at: number }[] = [];
 let fetchDelayMs = 10;
 let id = "";
 let loadStop: (() => void) | undefined;
@@ -28,8 +29,10 @@ function record(level: string) {
   return (fields: object, message: string) => {
     const name = `${level}: ${message}`;
     logCounts.set(name, (logCounts.get(name) ?? 0) + 1);
-    if (message.includes("local copy dropped"))
-      drops.push({ key: String((fields as { key: unknown }).key), at: now() });
+    if (message.includes("local copy dropped")) {
+      const { key, change } = fields as { key: unknown; change: unknown };
+      drops.push({ key: String(key), change: String(change), at: now() });
+    }
   };
 }
 
