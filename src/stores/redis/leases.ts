@@ -113,7 +113,7 @@ export class Leases {
     }
   }
 
-  /** Wakes the processes-local waiters of `key`. */
+  /** Wakes this process's waiters for `key`. */
   wake(key: string, reason: WakeReason): void {
     const wakers = this.#waiters.get(key);
     if (wakers !== undefined) for (const wake of [...wakers]) wake(reason);
