@@ -88,6 +88,18 @@ export interface InspectedEntry<V> {
   lastFetch?: { at: number; durationMs: number; ok: boolean; error?: string };
 }
 
+/** What a request that needs a fetch brings along. */
+interface Need<V> {
+  /** What the fetch's `previous` shows (none after a hard tag invalidation). */
+  previous: StoreEntry<V> | undefined;
+  /** A value still in its stale-if-error window, served if the fetch fails or is slow. */
+  fallback: StoreEntry<V> | undefined;
+  /** The entry the request read from the store, whatever its standing (for a fleet's `coordinate`). */
+  seen: StoreEntry<V> | undefined;
+}
+
+const NOTHING_SEEN: Need<never> = Object.freeze({ previous: undefined, fallback: undefined, seen: undefined });
+
 function publicResult<V>(served: Served<V>): IsrResult<V> {
   const { value, state, ageMs, error } = served;
   return error === undefined ? { value, state, ageMs } : { value, state, ageMs, error };
@@ -284,8 +296,10 @@ export class Engine<V, E = void> implements Isr<V, E> {
     } catch (error) {
       this.#storeFailed(error);
     }
+    const seen = previous;
     if (previous !== undefined && this.#tags.verdict(previous) === TagVerdict.Hard) previous = undefined;
-    return (await this.#fetchForRequest(storeKey, key, extracted, previous, undefined)).value;
+    const need: Need<V> = { previous, fallback: undefined, seen };
+    return (await this.#fetchForRequest(storeKey, key, extracted, need, "revalidate")).value;
   }
 
   async close(): Promise<void> {
@@ -303,7 +317,7 @@ export class Engine<V, E = void> implements Isr<V, E> {
     extracted: E,
     entry: StoreEntry<V> | undefined,
   ): Served<V> | Promise<Served<V>> {
-    if (entry === undefined) return this.#serveByFetch(storeKey, key, extracted, undefined, undefined);
+    if (entry === undefined) return this.#serveByFetch(storeKey, key, extracted, NOTHING_SEEN);
     const now = this.#options.now();
     const verdict = entry.tags === undefined ? TagVerdict.None : this.#tags.verdict(entry);
     switch (standingOf(entry, now, verdict)) {
@@ -321,25 +335,19 @@ export class Engine<V, E = void> implements Isr<V, E> {
         return { value: entry.value, state: "stale", ageMs, key, entry };
       }
       case Standing.Fallback:
-        return this.#serveByFetch(storeKey, key, extracted, entry, entry);
+        return this.#serveByFetch(storeKey, key, extracted, { previous: entry, fallback: entry, seen: entry });
       default: {
         // A too-stale value may still inform a conditional fetch; a hard-invalidated one may not.
         const previous = verdict === TagVerdict.Hard ? undefined : entry;
-        return this.#serveByFetch(storeKey, key, extracted, previous, undefined);
+        return this.#serveByFetch(storeKey, key, extracted, { previous, fallback: undefined, seen: entry });
       }
     }
   }
 
   /** A request that must wait for a fetch: reported and counted around `#fetchForRequest`. */
-  #serveByFetch(
-    storeKey: string,
-    key: CacheKey,
-    extracted: E,
-    previous: StoreEntry<V> | undefined,
-    fallback: StoreEntry<V> | undefined,
-  ): Promise<Served<V>> {
+  #serveByFetch(storeKey: string, key: CacheKey, extracted: E, need: Need<V>): Promise<Served<V>> {
     this.#observer.missed(key);
-    return this.#fetchForRequest(storeKey, key, extracted, previous, fallback).then(
+    return this.#fetchForRequest(storeKey, key, extracted, need, "miss").then(
       (served) => {
         if (served.error === undefined) this.#observer.fetchedForRequest();
         return served;
@@ -360,9 +368,10 @@ export class Engine<V, E = void> implements Isr<V, E> {
     storeKey: string,
     key: CacheKey,
     extracted: E,
-    previous: StoreEntry<V> | undefined,
-    fallback: StoreEntry<V> | undefined,
+    need: Need<V>,
+    purpose: "miss" | "revalidate",
   ): Promise<Served<V>> {
+    const fallback = need.fallback;
     let flight = this.#flights.get(storeKey);
     if (flight === undefined) {
       const refused = this.#refusal(storeKey, fallback);
@@ -372,11 +381,11 @@ export class Engine<V, E = void> implements Isr<V, E> {
           : Promise.resolve(this.#fallback(key, fallback, refused));
       }
       if (this.#log.debugEnabled()) this.#log.debug({ namespace: this.namespace, key }, "miss, fetching");
-      flight = this.#startFetch(storeKey, key, extracted, "miss", previous, false);
+      flight = this.#startFetch(storeKey, key, extracted, purpose, need, false);
     }
     const fetched = flight.promise.then((entry): Served<V> | Promise<Served<V>> => {
       // A refresh this request joined may have been left to another process: fetch for real.
-      if (entry === undefined) return this.#fetchForRequest(storeKey, key, extracted, previous, fallback);
+      if (entry === undefined) return this.#fetchForRequest(storeKey, key, extracted, need, purpose);
       return { value: entry.value, state: "miss", ageMs: ageOf(entry, this.#options.now()), key, entry };
     });
     return fallback === undefined ? fetched : this.#withFallback(fetched, key, fallback);
@@ -441,7 +450,14 @@ export class Engine<V, E = void> implements Isr<V, E> {
       this.#limiter.release();
       return;
     }
-    const flight = this.#startFetch(storeKey, key, extracted, "refresh", stale, true);
+    const flight = this.#startFetch(
+      storeKey,
+      key,
+      extracted,
+      "refresh",
+      { previous: stale, fallback: undefined, seen: stale },
+      true,
+    );
     const startedAt = performance.now();
     flight.promise.then(
       (entry) => {
@@ -473,18 +489,21 @@ export class Engine<V, E = void> implements Isr<V, E> {
     key: CacheKey,
     extracted: E,
     purpose: FetchPurpose,
-    previous: StoreEntry<V> | undefined,
+    need: Need<V>,
     holdsSlot: boolean,
   ): Flight<V> {
     return this.#flights.start(storeKey, (flight) => {
       let slotPending = holdsSlot;
       const produce = () => {
         slotPending = false;
-        return this.#produce(flight, storeKey, key, extracted, previous, holdsSlot, purpose);
+        return this.#produce(flight, storeKey, key, extracted, need.previous, holdsSlot, purpose);
       };
       const store = this.store;
       if (store.coordinate === undefined) return produce();
-      const coordinated = store.coordinate(storeKey, purpose, produce) as Promise<StoreEntry<V> | undefined>;
+      const context = { signal: flight.controller.signal, seen: need.seen };
+      const coordinated = store.coordinate(storeKey, purpose, produce, context) as Promise<
+        StoreEntry<V> | undefined
+      >;
       // A slot taken for a refresh that another process ends up doing is given back.
       const settled = coordinated.finally(() => {
         if (slotPending) this.#limiter.release();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { createIsr, createMemoryStore, type Store, type StoreEntry } from "../src/index.js";
-import type { FetchPurpose } from "../src/stores/store.js";
+import { createIsr, createMemoryStore, IsrClosedError, type Store, type StoreEntry } from "../src/index.js";
+import type { CoordinateContext, FetchPurpose } from "../src/stores/store.js";
 import { countingFetch, fakeClock, flush } from "./helpers.js";
 
 /**
@@ -8,20 +8,26 @@ import { countingFetch, fakeClock, flush } from "./helpers.js";
  * engine asked and answers as a fleet would. (The real fleet is tested against Redis.)
  */
 function fleetStore(
-  answer: (purpose: FetchPurpose, produce: () => Promise<StoreEntry>) => Promise<StoreEntry | undefined>,
+  answer: (
+    purpose: FetchPurpose,
+    produce: () => Promise<StoreEntry>,
+    context: CoordinateContext,
+  ) => Promise<StoreEntry | undefined>,
 ) {
   const inner = createMemoryStore();
   const asked: FetchPurpose[] = [];
+  const contexts: CoordinateContext[] = [];
   const store: Store = {
     get: (key) => inner.get(key),
     set: (key, entry, ttl) => inner.set(key, entry, ttl),
     delete: (key) => inner.delete(key),
-    coordinate: (_key, purpose, produce) => {
+    coordinate: (_key, purpose, produce, context) => {
       asked.push(purpose);
-      return answer(purpose, produce);
+      contexts.push(context);
+      return answer(purpose, produce, context);
     },
   };
-  return { store, inner, asked };
+  return { store, inner, asked, contexts };
 }
 
 describe("store.coordinate (fleet single-flight hook)", () => {
@@ -80,6 +86,40 @@ describe("store.coordinate (fleet single-flight hook)", () => {
     expect(await stale).toMatchObject({ state: "stale" });
     expect(await miss).toMatchObject({ value: 2, state: "miss" });
     expect(asked).toEqual(["miss", "refresh", "miss"]);
+  });
+
+  it("tells coordinate the entry the request saw, revalidate as its own purpose, and aborts on close", async () => {
+    const clock = fakeClock();
+    const { store, asked, contexts } = fleetStore((_purpose, produce) => produce());
+    const isr = createIsr({ fetch: () => 1, ttlMs: 10, store, now: clock.now });
+    await isr.get("k");
+    expect(contexts[0]?.seen).toBeUndefined();
+    clock.advance(10);
+    expect(await isr.get("k")).toMatchObject({ state: "stale" });
+    await flush();
+    expect(asked).toEqual(["miss", "refresh"]);
+    expect(contexts[1]?.seen).toMatchObject({ value: 1 });
+    await isr.revalidate("k");
+    expect(asked).toEqual(["miss", "refresh", "revalidate"]);
+    expect(contexts[2]?.seen).toMatchObject({ value: 1 });
+    expect(contexts.every((c) => !c.signal.aborted)).toBe(true);
+  });
+
+  it("a waiting coordinate sees the signal abort when the engine closes", async () => {
+    let waitingSignal: AbortSignal | undefined;
+    const { store } = fleetStore(
+      (_purpose, _produce, context) =>
+        new Promise((_resolve, reject) => {
+          waitingSignal = context.signal;
+          context.signal.addEventListener("abort", () => reject(context.signal.reason));
+        }),
+    );
+    const isr = createIsr({ fetch: () => 1, store });
+    const pending = isr.get("k").catch((e: unknown) => e);
+    await flush();
+    await isr.close();
+    expect(waitingSignal?.aborted).toBe(true);
+    expect(await pending).toBeInstanceOf(IsrClosedError);
   });
 
   it("a coordinate that answers no entry for a miss is an error, not a loop", async () => {

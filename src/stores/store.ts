@@ -50,9 +50,13 @@ export interface Store {
    * Optional, for stores shared by several processes: decides which process fetches `key`.
    * `produce` fetches the value, stores it with `set` and resolves with the entry.
    * - `"miss"`: resolve with an entry: run `produce` if this process wins, else wait for
-   *   the winner's entry (and run `produce` after all if it never comes).
+   *   the winner's entry (and run `produce` after all if it never comes). An entry another
+   *   process wrote after the one this request saw (`context.seen`) may be taken instead.
    * - `"refresh"`: run `produce` if this process wins, else resolve `undefined` at once
    *   (another process is refreshing; this one keeps serving stale).
+   * - `"revalidate"`: like `"miss"`, but only a fetch that is running may be joined: an entry
+   *   already stored never stands in for the new fetch that was asked for.
+   * `context.signal` aborts when the engine closes: stop waiting and reject with its reason.
    * Must fail open: when coordination is unavailable, run `produce`.
    * Without it, the engine runs `produce` itself (single-flight per process only).
    */
@@ -60,14 +64,52 @@ export interface Store {
     key: string,
     purpose: FetchPurpose,
     produce: () => Promise<StoreEntry>,
+    context: CoordinateContext,
   ): Promise<StoreEntry | undefined>;
+  /**
+   * Optional, for stores shared by several processes: carries tag invalidations to every
+   * process of the fleet, including those that start later. Without it, `invalidateTag`
+   * reaches the engines of this process only.
+   */
+  readonly tags?: TagChannel;
+}
+
+/** What the engine tells `coordinate` besides the key. */
+export interface CoordinateContext {
+  /** Aborted when the engine closes. */
+  readonly signal: AbortSignal;
+  /** The entry the request read from this store before it needed a fetch, if any. */
+  readonly seen: StoreEntry | undefined;
+}
+
+/** One tag invalidation, as it travels between processes. */
+export interface TagInvalidation {
+  /** The invalidated tag, or undefined for a floor: every tagged entry stored at or before `at`. */
+  tag: string | undefined;
+  mode: "soft" | "hard";
+  /** Clock time of the invalidation (processes' clocks should agree: entries compare their `storedAt` with it). */
+  at: number;
+}
+
+/** A store's channel for tag invalidations across processes. */
+export interface TagChannel {
+  /** Records the invalidation for the whole fleet and announces it; rejects if that failed. */
+  publish(namespace: string, invalidation: TagInvalidation): Promise<void>;
+  /**
+   * Calls `listener` with every invalidation of `namespace` recorded so far (soon after the
+   * call), then with each one published, by any process. Returns an unsubscribe function.
+   */
+  subscribe(namespace: string, listener: (invalidation: TagInvalidation) => void): () => void;
 }
 
 /** Why a store dropped an entry on its own. */
 export type EvictionReason = "capacity" | "expired";
 
-/** Why the engine needs a fetch: a request is waiting ("miss"), or a stale value is being refreshed. */
-export type FetchPurpose = "miss" | "refresh";
+/**
+ * Why the engine needs a fetch: a request is waiting ("miss"), a stale value is being
+ * refreshed in the background ("refresh"), or `revalidate` asked for a new fetch.
+ */
+export type FetchPurpose = "miss" | "refresh" | "revalidate";
 
 /** True for a Promise or any thenable, so stores and callbacks may answer either way. */
 export function isPromiseLike<T>(value: unknown): value is PromiseLike<T> {

@@ -4,6 +4,7 @@ import { createIsr, type StoreEntry } from "../../src/index.js";
 import { createRedisStore, type RedisStore } from "../../src/stores/redis.js";
 import { countingFetch, deferred } from "../helpers.js";
 import { describeRedis, type RedisServer, startRedis } from "./redis-server.js";
+import { nothingSeen } from "./stores.js";
 
 const entryOf = (value: unknown, now = Date.now()): StoreEntry => ({
   value,
@@ -50,15 +51,20 @@ describeRedis("redis store on a Redis Cluster", () => {
       expect((await b.store.get(key))?.value).toBe(key);
     }
     const gate = deferred<void>();
-    const owner = a.store.coordinate("k", "miss", async () => {
-      await gate.promise;
-      const entry = entryOf("owner");
-      await a.store.set("k", entry, 60_000);
-      return entry;
-    });
+    const owner = a.store.coordinate(
+      "k",
+      "miss",
+      async () => {
+        await gate.promise;
+        const entry = entryOf("owner");
+        await a.store.set("k", entry, 60_000);
+        return entry;
+      },
+      nothingSeen(),
+    );
     await vi.waitFor(async () => expect(await a.client.exists("c1:{k}:lease")).toBe(1));
-    expect(await b.store.coordinate("k", "refresh", async () => entryOf("b"))).toBeUndefined();
-    const waiting = b.store.coordinate("k", "miss", async () => entryOf("b"));
+    expect(await b.store.coordinate("k", "refresh", async () => entryOf("b"), nothingSeen())).toBeUndefined();
+    const waiting = b.store.coordinate("k", "miss", async () => entryOf("b"), nothingSeen());
     gate.resolve();
     expect((await waiting)?.value).toBe("owner");
     await owner;

@@ -5,7 +5,7 @@ import { KeySpace } from "../../src/stores/redis/keys.js";
 import { createRedisStore } from "../../src/stores/redis.js";
 import { countingFetch, recordingLogger } from "../helpers.js";
 import { describeRedis, freePort, type RedisServer, startRedis } from "./redis-server.js";
-import { isSync, storeFactory } from "./stores.js";
+import { isSync, nothingSeen, storeFactory } from "./stores.js";
 
 const entryOf = (value: unknown, now = Date.now()): StoreEntry => ({
   value,
@@ -92,7 +92,7 @@ describeRedis("redis store fails open", () => {
       produced += 1;
       return entryOf("fetched here");
     };
-    const waiting = store.coordinate("k", "miss", produce);
+    const waiting = store.coordinate("k", "miss", produce, nothingSeen());
     await server.kill();
     // Woken by the lost connection, not by the lease's end a minute from now.
     expect((await waiting)?.value).toBe("fetched here");
@@ -101,7 +101,7 @@ describeRedis("redis store fails open", () => {
     const queued = offlineQueueLength(client);
     await Promise.all(Array.from({ length: 200 }, (_, i) => store.get(`key${i}`)));
     await store.set("x", entryOf(1), 1_000);
-    await store.coordinate("y", "miss", produce);
+    await store.coordinate("y", "miss", produce, nothingSeen());
     expect(offlineQueueLength(client)).toBe(queued);
   });
 });
@@ -121,7 +121,7 @@ describeRedis("redis store fails open (stalled Redis)", () => {
       breakerCooldownMs: 60_000,
     });
     await client.set(new KeySpace(store.prefix).lease("k"), "another-process", "PX", 60_000);
-    const waiting = store.coordinate("k", "miss", async () => entryOf("fetched here"));
+    const waiting = store.coordinate("k", "miss", async () => entryOf("fetched here"), nothingSeen());
     const admin = new Redis(server.port, "127.0.0.1");
     await admin.call("CLIENT", "PAUSE", "1500", "ALL");
     // Other requests find Redis stalled and open the breaker; the waiter is told at once.

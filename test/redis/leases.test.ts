@@ -4,7 +4,7 @@ import { encodeKey, namespacePrefix } from "../../src/key.js";
 import { KeySpace } from "../../src/stores/redis/keys.js";
 import { countingFetch, deferred, fakeClock } from "../helpers.js";
 import { describeRedis, type RedisServer, sleep, startRedis } from "./redis-server.js";
-import { type OpenStore, storeFactory } from "./stores.js";
+import { nothingSeen, type OpenStore, storeFactory } from "./stores.js";
 
 const entryOf = (value: unknown, now = Date.now()): StoreEntry => ({
   value,
@@ -57,10 +57,10 @@ describeRedis("redis fetch leases (fleet single-flight)", () => {
   it("leaves a refresh to the lease holder: resolves undefined at once, fetches nothing", async () => {
     const [a, b] = (await pair()) as [OpenStore, OpenStore];
     const owner = gatedProduce(a, "k", "a");
-    const owned = a.store.coordinate("k", "miss", owner.produce);
+    const owned = a.store.coordinate("k", "miss", owner.produce, nothingSeen());
     await owner.started;
     const other = gatedProduce(b, "k", "b");
-    expect(await b.store.coordinate("k", "refresh", other.produce)).toBeUndefined();
+    expect(await b.store.coordinate("k", "refresh", other.produce, nothingSeen())).toBeUndefined();
     expect(other.calls).toBe(0);
     owner.release();
     expect((await owned)?.value).toBe("a");
@@ -69,10 +69,10 @@ describeRedis("redis fetch leases (fleet single-flight)", () => {
   it("makes a miss wait for the holder's entry instead of fetching", async () => {
     const [a, b] = (await pair()) as [OpenStore, OpenStore];
     const owner = gatedProduce(a, "k", "a");
-    const owned = a.store.coordinate("k", "miss", owner.produce);
+    const owned = a.store.coordinate("k", "miss", owner.produce, nothingSeen());
     await owner.started;
     const other = gatedProduce(b, "k", "b");
-    const waiting = b.store.coordinate("k", "miss", other.produce);
+    const waiting = b.store.coordinate("k", "miss", other.produce, nothingSeen());
     await sleep(50);
     owner.release();
     expect((await waiting)?.value).toBe("a");
@@ -83,11 +83,11 @@ describeRedis("redis fetch leases (fleet single-flight)", () => {
   it("lets a waiter fetch at once when the holder's fetch fails", async () => {
     const [a, b] = (await pair()) as [OpenStore, OpenStore];
     const owner = gatedProduce(a, "k", "a", true);
-    const owned = a.store.coordinate("k", "miss", owner.produce);
+    const owned = a.store.coordinate("k", "miss", owner.produce, nothingSeen());
     await owner.started;
     const other = gatedProduce(b, "k", "b");
     other.release();
-    const waiting = b.store.coordinate("k", "miss", other.produce);
+    const waiting = b.store.coordinate("k", "miss", other.produce, nothingSeen());
     await sleep(20);
     owner.release();
     await expect(owned).rejects.toThrow("origin down");
@@ -101,7 +101,7 @@ describeRedis("redis fetch leases (fleet single-flight)", () => {
     await b.client.set(keys.lease("k"), "a-dead-process", "PX", 300);
     const other = gatedProduce(b, "k", "b");
     other.release();
-    expect((await b.store.coordinate("k", "miss", other.produce))?.value).toBe("b");
+    expect((await b.store.coordinate("k", "miss", other.produce, nothingSeen()))?.value).toBe("b");
     expect(other.calls).toBe(1);
   });
 
@@ -109,11 +109,11 @@ describeRedis("redis fetch leases (fleet single-flight)", () => {
     // Held for over three lease lifetimes; a lease of 300 ms leaves room for a loaded CI box.
     const [a, b] = (await pair({ leaseMs: 300, commandTimeoutMs: 1_000 })) as [OpenStore, OpenStore];
     const owner = gatedProduce(a, "k", "a");
-    const owned = a.store.coordinate("k", "miss", owner.produce);
+    const owned = a.store.coordinate("k", "miss", owner.produce, nothingSeen());
     await owner.started;
     const other = gatedProduce(b, "k", "b");
     other.release();
-    const waiting = b.store.coordinate("k", "miss", other.produce);
+    const waiting = b.store.coordinate("k", "miss", other.produce, nothingSeen());
     await sleep(1_000);
     expect(await a.client.pttl(new KeySpace(a.store.prefix).lease("k"))).toBeGreaterThan(0);
     owner.release();
@@ -125,7 +125,7 @@ describeRedis("redis fetch leases (fleet single-flight)", () => {
   it("fences off the write of a fetch that an invalidation overtook", async () => {
     const [a, b] = (await pair()) as [OpenStore, OpenStore];
     const owner = gatedProduce(a, "k", "before invalidation");
-    const owned = a.store.coordinate("k", "miss", owner.produce);
+    const owned = a.store.coordinate("k", "miss", owner.produce, nothingSeen());
     await owner.started;
     await b.store.delete("k");
     owner.release();

@@ -1,6 +1,7 @@
 import { Redis, type RedisOptions } from "ioredis";
 import { expect, vi } from "vitest";
 import { createRedisStore, type RedisStore, type RedisStoreOptions } from "../../src/stores/redis.js";
+import type { CoordinateContext } from "../../src/stores/store.js";
 import type { RedisServer } from "./redis-server.js";
 
 const noop = () => {};
@@ -47,4 +48,9 @@ export function storeFactory() {
 /** Whether a store answered synchronously (a fresh local hit) rather than with a promise. */
 export function isSync(answer: unknown): boolean {
   return !(answer instanceof Promise);
+}
+
+/** The `coordinate` context of a request that saw no entry, from an engine that is not closing. */
+export function nothingSeen(): CoordinateContext {
+  return { signal: new AbortController().signal, seen: undefined };
 }

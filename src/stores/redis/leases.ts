@@ -61,23 +61,25 @@ export class Leases {
 
   /**
    * Decides who fetches `key` (the Store `coordinate` hook). `seen` is the nonce of the
-   * entry this process has just read from Redis for the same request ("" for none): an
-   * entry other than that one, written meanwhile by another process, is taken instead of
-   * fetching. Without `seen` (a revalidation, say) this process fetches unless another one
-   * is fetching right now.
+   * entry the request has already seen ("" for none): an entry other than that one, written
+   * meanwhile by another process, is taken instead of fetching. Without `seen` (a
+   * revalidation) this process fetches unless another one is fetching right now, whose
+   * entry it then takes. `signal` (the engine closing) ends a wait with its reason.
    */
   async coordinate(
     key: string,
     purpose: FetchPurpose,
     produce: () => Promise<StoreEntry>,
     seen: string | undefined,
+    signal: AbortSignal | undefined,
   ): Promise<StoreEntry | undefined> {
     const token = `${this.#deps.instanceId}.${++this.#counter}`;
     let field = seen === undefined ? "" : purpose === "refresh" ? "staleAt" : "expiresAt";
     let exclude = seen ?? "";
     for (;;) {
+      signal?.throwIfAborted();
       // Registered before asking Redis, so an announcement that lands in between still wakes it.
-      const waiter = purpose === "miss" ? this.#register(key) : undefined;
+      const waiter = purpose === "refresh" ? undefined : this.#register(key, signal);
       try {
         const asked = this.#deps.link.run(() =>
           this.#deps.scripts.acquire(
@@ -106,6 +108,7 @@ export class Leases {
         field = "expiresAt";
         exclude = detail;
         const reason = await waiter.wait(this.#waitMs(pttl));
+        signal?.throwIfAborted();
         if (reason === "failed" || reason === "closed") return await produce();
       } finally {
         waiter?.cancel();
@@ -136,11 +139,13 @@ export class Leases {
     return this.#deps.listening() ? ms : Math.min(ms, POLL_WITHOUT_PUBSUB_MS);
   }
 
-  #register(key: string): Waiter {
+  #register(key: string, signal: AbortSignal | undefined): Waiter {
     let wake!: (reason: WakeReason) => void;
     const woken = new Promise<WakeReason>((resolve) => {
       wake = resolve;
     });
+    const onAbort = () => wake("closed");
+    signal?.addEventListener("abort", onAbort, { once: true });
     let wakers = this.#waiters.get(key);
     if (wakers === undefined) {
       wakers = new Set();
@@ -155,6 +160,7 @@ export class Leases {
       },
       cancel: () => {
         clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
         const set = this.#waiters.get(key);
         if (set?.delete(wake) && set.size === 0) this.#waiters.delete(key);
       },

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { IsrError } from "../../errors.js";
 import { Log } from "../../log.js";
-import type { FetchPurpose, Store, StoreEntry } from "../store.js";
+import type { CoordinateContext, FetchPurpose, Store, StoreEntry } from "../store.js";
 import { type RedisConnection, Scripts } from "./client.js";
 import { decodeEntry, decodeMessage, encodeEntry, encodeMessage, type Message, nonceOf } from "./codec.js";
 import { KeySpace } from "./keys.js";
@@ -23,6 +23,7 @@ export interface RedisStore extends Store {
     key: string,
     purpose: FetchPurpose,
     produce: () => Promise<StoreEntry>,
+    context: CoordinateContext,
   ): Promise<StoreEntry | undefined>;
   /** Deletes every key of this prefix (SCAN + UNLINK, never KEYS or FLUSHALL) and tells the fleet. */
   clear(): Promise<void>;
@@ -59,13 +60,8 @@ class FleetStore implements RedisStore {
   readonly #id = randomUUID();
   /** Redis reads in flight, shared by concurrent gets of one key. */
   readonly #reads = new Map<string, Promise<StoreEntry | undefined>>();
-  /**
-   * Nonce of what the latest Redis read of a key found ("" for nothing), kept until the
-   * end of the current macrotask: the engine's `coordinate` call for that request arrives
-   * within it, and learns which entry the request has already seen.
-   */
-  readonly #justRead = new Map<string, string>();
-  #justReadClearing = false;
+  /** Nonce of each entry this store handed out, so `coordinate` knows which one a request saw. */
+  readonly #nonces = new WeakMap<StoreEntry, string>();
   #counter = 0;
   #heardBefore = false;
   /** Whether a pub/sub-only outage was reported (a whole-Redis outage is the link's to report). */
@@ -119,15 +115,14 @@ class FleetStore implements RedisStore {
       (text) => {
         if (this.#reads.get(key) === read) this.#reads.delete(key);
         if (text === null) {
-          this.#noteRead(key, "");
           if (this.#local.end(key, ticket)) this.#local.delete(key);
           return undefined;
         }
         const decoded = this.#decode(key, text);
         const nonce = decoded?.nonce ?? nonceOf(text);
-        this.#noteRead(key, nonce);
         const current = this.#local.end(key, ticket, nonce);
         if (decoded === undefined) return undefined;
+        this.#nonces.set(decoded.entry, nonce);
         if (current) this.#local.set(key, decoded.entry, decoded.keepUntil - this.#options.now());
         return decoded.entry;
       },
@@ -148,6 +143,7 @@ class FleetStore implements RedisStore {
       return;
     }
     const nonce = `${this.#id}.${++this.#counter}`;
+    this.#nonces.set(entry, nonce);
     let frame: string;
     try {
       frame = encodeEntry(entry, this.#options.serializer, nonce, this.#options.now() + ttlMs);
@@ -208,10 +204,16 @@ class FleetStore implements RedisStore {
     key: string,
     purpose: FetchPurpose,
     produce: () => Promise<StoreEntry>,
+    context: CoordinateContext,
   ): Promise<StoreEntry | undefined> {
-    const seen = this.#justRead.get(key);
-    this.#justRead.delete(key);
-    return this.#leases.coordinate(key, purpose, produce, seen);
+    // A revalidation asked for a new fetch: no entry already stored may stand in for it.
+    const seen =
+      purpose === "revalidate"
+        ? undefined
+        : context.seen === undefined
+          ? ""
+          : (this.#nonces.get(context.seen) ?? "");
+    return this.#leases.coordinate(key, purpose, produce, seen, context.signal);
   }
 
   async clear(): Promise<void> {
@@ -276,16 +278,6 @@ class FleetStore implements RedisStore {
       this.#log.warn({ prefix: this.prefix, key, err: error }, "malformed entry in redis; treated as a miss");
       return undefined;
     }
-  }
-
-  #noteRead(key: string, nonce: string): void {
-    this.#justRead.set(key, nonce);
-    if (this.#justReadClearing) return;
-    this.#justReadClearing = true;
-    setImmediate(() => {
-      this.#justReadClearing = false;
-      this.#justRead.clear();
-    });
   }
 
   #onMessage(text: string): void {
