@@ -98,7 +98,11 @@ interface Need<V> {
   seen: StoreEntry<V> | undefined;
 }
 
-const NOTHING_SEEN: Need<never> = Object.freeze({ previous: undefined, fallback: undefined, seen: undefined });
+const NOTHING_SEEN: Need<never> = Object.freeze({
+  previous: undefined,
+  fallback: undefined,
+  seen: undefined,
+});
 
 function publicResult<V>(served: Served<V>): IsrResult<V> {
   const { value, state, ageMs, error } = served;
@@ -335,7 +339,11 @@ export class Engine<V, E = void> implements Isr<V, E> {
         return { value: entry.value, state: "stale", ageMs, key, entry };
       }
       case Standing.Fallback:
-        return this.#serveByFetch(storeKey, key, extracted, { previous: entry, fallback: entry, seen: entry });
+        return this.#serveByFetch(storeKey, key, extracted, {
+          previous: entry,
+          fallback: entry,
+          seen: entry,
+        });
       default: {
         // A too-stale value may still inform a conditional fetch; a hard-invalidated one may not.
         const previous = verdict === TagVerdict.Hard ? undefined : entry;
