@@ -12,8 +12,10 @@ import type { CpuReading } from "./http/server.js";
 import { Child, ROOT, runChild } from "./lib/child.js";
 import { areaOf, type Frame, hotLines, inclusiveShares, selfTimes } from "./lib/cpuprofile.js";
 import { choosePinning } from "./lib/cpus.js";
+import { revision } from "./lib/revision.js";
 import { fixed, markdownTable } from "./lib/table.js";
 import { buildBundle } from "./profiling/bundle.js";
+import { primitiveCosts } from "./profiling/costs.js";
 import type { ThroughputSample } from "./scenarios/throughput-child.js";
 
 const DIR = `${ROOT}bench/results/profiles`;
@@ -158,6 +160,17 @@ async function profileRequests(): Promise<void> {
       `${markdownTable(["area", "plugin µs/req", "bare µs/req"], rows, ["left", "right", "right"])}\n`,
   );
 }
+
+console.log(`isr-plug at ${revision()}, Node ${process.version}.\n`);
+const costs = await primitiveCosts();
+console.log(
+  `### What the primitives of a hit cost here\n\nMedian of 5 runs of 1,000,000 calls, ns per call:\n\n` +
+    `${markdownTable(
+      ["operation", "ns"],
+      costs.map((c) => [c.what, fixed(c.ns, 0)]),
+      ["left", "right"],
+    )}\n`,
+);
 
 // The get profiles run isr-plug from a build with line numbers (see bench/profiling/bundle.ts).
 buildBundle();

@@ -6,6 +6,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { config } from "./lib/config.js";
 import { describeMachine } from "./lib/machine.js";
+import { revision } from "./lib/revision.js";
 import { loadPeers } from "./peers/index.js";
 import { http } from "./scenarios/http.js";
 import { memory } from "./scenarios/memory.js";
@@ -30,9 +31,10 @@ const machine = describeMachine();
 const peers = await loadPeers();
 const log = (line: string) => console.error(line);
 const started = new Date();
+const isrPlug = revision();
 console.log(
   `# isr-plug benchmark\n\n${machine.cores} cores, ${machine.cpuModel}, Node ${machine.node} (${machine.platform}), ` +
-    `${started.toISOString()}${config.quick ? " — QUICK smoke run, numbers not for quoting" : ""}\n`,
+    `isr-plug at ${isrPlug}, ${started.toISOString()}${config.quick ? " — QUICK smoke run, numbers not for quoting" : ""}\n`,
 );
 
 const results: Record<string, unknown> = {};
@@ -59,7 +61,7 @@ mkdirSync(dir, { recursive: true });
 const file = new URL(`${started.toISOString().replace(/[:.]/g, "-")}.json`, dir);
 writeFileSync(
   file,
-  `${JSON.stringify({ machine, started: started.toISOString(), config, results }, null, 2)}\n`,
+  `${JSON.stringify({ machine, isrPlug, started: started.toISOString(), config, results }, null, 2)}\n`,
 );
 console.log(`Results: bench/results/${file.pathname.split("/").pop()}`);
 if (failed) process.exitCode = 1;
