@@ -135,6 +135,7 @@ export class Engine<V, E = void> implements Isr<V, E> {
   readonly #observer: Observer;
   readonly #recent = new RecentKeys<E>();
   readonly #stopWatchingEvictions: (() => void) | undefined;
+  readonly #stopHearingTags: (() => void) | undefined;
   #closed = false;
   #storeFailing = false;
 
@@ -155,6 +156,11 @@ export class Engine<V, E = void> implements Isr<V, E> {
     this.#stopWatchingEvictions = this.store.onEvict?.((storeKey, reason) => {
       const key = decodeKey(this.#prefix, storeKey);
       if (key !== undefined) this.#observer.evicted(key, reason);
+    });
+    // Other engines on this store (in this process, or the fleet's) invalidate tags too.
+    this.#stopHearingTags = this.store.tags?.subscribe(this.namespace, ({ tag, mode, at }) => {
+      if (tag === undefined) this.#tags.raiseFloor(mode, at);
+      else this.#tags.invalidate(tag, mode, at);
     });
   }
 
@@ -285,10 +291,14 @@ export class Engine<V, E = void> implements Isr<V, E> {
     if (mode !== "soft" && mode !== "hard") {
       throw new TypeError(`isr-plug: invalidateTag mode must be "soft" or "hard", got ${String(mode)}`);
     }
-    this.#tags.invalidate(tag, mode, this.#options.now());
+    // After every earlier invalidation: values stored since then (moved past it) count as older.
+    const at = Math.max(this.#options.now(), this.#tags.latestAt + 1);
+    this.#tags.invalidate(tag, mode, at);
     this.#observer.tagInvalidated(tag, mode);
     if (this.#log.debugEnabled())
       this.#log.debug({ namespace: this.namespace, tag, mode }, "tag invalidated");
+    // Applied here first; a failure to tell the others rejects (as a fleet store's delete does).
+    await this.store.tags?.publish(this.namespace, { tag, mode, at });
   }
 
   async revalidate(key: CacheKey, extracted: E): Promise<V> {
@@ -309,6 +319,7 @@ export class Engine<V, E = void> implements Isr<V, E> {
   async close(): Promise<void> {
     this.#closed = true;
     this.#stopWatchingEvictions?.();
+    this.#stopHearingTags?.();
     this.#limiter.refuseQueued();
     const flights = this.#flights.all();
     for (const flight of flights) flight.controller.abort(new IsrClosedError());

@@ -66,12 +66,14 @@ export class TagRegistry {
     return this.#seq;
   }
 
-  invalidate(tag: string, mode: InvalidationMode, at: number): void {
-    const record = this.#records.get(tag) ?? {
-      softAt: Number.NEGATIVE_INFINITY,
-      hardAt: Number.NEGATIVE_INFINITY,
-      seq: 0,
-    };
+  /**
+   * Records an invalidation. Idempotent: one already known (the same one heard back from
+   * a fleet, say) changes nothing. Returns whether it changed anything.
+   */
+  invalidate(tag: string, mode: InvalidationMode, at: number): boolean {
+    const known = this.#records.get(tag);
+    if (known !== undefined && (mode === "hard" ? known.hardAt : known.softAt) >= at) return false;
+    const record = known ?? { softAt: Number.NEGATIVE_INFINITY, hardAt: Number.NEGATIVE_INFINITY, seq: 0 };
     // Re-inserted so the Map's order stays oldest-invalidation first.
     this.#records.delete(tag);
     if (mode === "hard") record.hardAt = Math.max(record.hardAt, at);
@@ -80,6 +82,29 @@ export class TagRegistry {
     this.#records.set(tag, record);
     if (at > this.latestAt) this.latestAt = at;
     if (this.#records.size > this.#maxTags) this.#foldOldest();
+    return true;
+  }
+
+  /** Every tagged entry stored at or before `at` counts as invalidated (`mode`). */
+  raiseFloor(mode: InvalidationMode, at: number): boolean {
+    if ((mode === "hard" ? this.#hardFloor : this.#softFloor) >= at) return false;
+    if (mode === "hard") this.#hardFloor = at;
+    else this.#softFloor = at;
+    this.#floorSeq = ++this.#seq;
+    if (at > this.latestAt) this.latestAt = at;
+    return true;
+  }
+
+  /** Everything recorded, as invalidations (floors have no tag), to replay to a newcomer. */
+  *invalidations(): Generator<{ tag: string | undefined; mode: InvalidationMode; at: number }> {
+    if (this.#hardFloor > Number.NEGATIVE_INFINITY)
+      yield { tag: undefined, mode: "hard", at: this.#hardFloor };
+    if (this.#softFloor > Number.NEGATIVE_INFINITY)
+      yield { tag: undefined, mode: "soft", at: this.#softFloor };
+    for (const [tag, record] of this.#records) {
+      if (record.hardAt > Number.NEGATIVE_INFINITY) yield { tag, mode: "hard", at: record.hardAt };
+      if (record.softAt > Number.NEGATIVE_INFINITY) yield { tag, mode: "soft", at: record.softAt };
+    }
   }
 
   verdict(entry: StoreEntry): TagVerdict {

@@ -1,5 +1,6 @@
 import { LRUCache } from "lru-cache";
 import type { EvictionReason, Store, StoreEntry } from "./store.js";
+import { LocalTagChannel } from "./tag-channel.js";
 
 /** Default bound of a memory store, in entries. */
 export const DEFAULT_MEMORY_MAX = 10_000;
@@ -35,6 +36,8 @@ export interface MemoryStore extends Store {
   /** Drops every entry. */
   clear(): void;
   onEvict(listener: (key: string, reason: EvictionReason) => void): () => void;
+  /** Tag invalidations shared by the engines of this process that use this store. */
+  readonly tags: LocalTagChannel;
 }
 
 const ENTRY_OVERHEAD_BYTES = 64;
@@ -120,6 +123,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     clear() {
       cache.clear();
     },
+    tags: new LocalTagChannel(),
     onEvict(listener) {
       evictionListeners.add(listener);
       return () => {

@@ -93,6 +93,19 @@ describe("tags", () => {
     expect(source.calls).toBe(2);
   });
 
+  it("on a frozen clock, each invalidation still catches the values stored before it", async () => {
+    const { isr, get } = catalog(); // the clock never moves here
+    await get("a");
+    await isr.invalidateTag("product:a");
+    expect((await get("a")).state).toBe("miss");
+    await isr.invalidateTag("product:a", { mode: "soft" });
+    expect((await get("a")).state).toBe("stale");
+    await flush();
+    expect((await get("a")).state).toBe("fresh");
+    await isr.invalidateTag("product:a");
+    expect((await get("a")).state).toBe("miss");
+  });
+
   it("fetch can add tags through its context", async () => {
     const clock = fakeClock();
     const source = countingFetch((n) => n);
@@ -196,5 +209,31 @@ describe("tag bookkeeping is bounded", () => {
     expect(tags.size).toBe(1_000);
     expect(tags.verdict(entry(48_999, ["tag-48999"]))).toBe(TagVerdict.Soft);
     expect(tags.verdict(entry(49_000, ["tag-0"]))).toBe(TagVerdict.None);
+  });
+});
+
+describe("tag invalidations shared through the store", () => {
+  it("engines of one process on one memory store and namespace share them, late ones included", async () => {
+    const store = createMemoryStore();
+    const make = () =>
+      createIsr<string, string>({ fetch: (k) => k, tags: () => ["t"], namespace: "shared", store });
+    const first = make();
+    const second = make();
+    await second.get("k", "k");
+    await first.invalidateTag("t");
+    expect((await second.get("k", "k")).state).toBe("miss");
+    await second.get("j", "j");
+    await second.invalidateTag("t", { mode: "soft" });
+    const late = make();
+    expect((await late.get("j", "j")).state).toBe("stale");
+  });
+
+  it("other namespaces on the store are not touched", async () => {
+    const store = createMemoryStore();
+    const a = createIsr<string, string>({ fetch: (k) => k, tags: () => ["t"], namespace: "a", store });
+    const b = createIsr<string, string>({ fetch: (k) => k, tags: () => ["t"], namespace: "b", store });
+    await b.get("k", "k");
+    await a.invalidateTag("t");
+    expect((await b.get("k", "k")).state).toBe("fresh");
   });
 });

@@ -107,6 +107,28 @@ return 1`,
 redis.call('DEL', KEYS[1], KEYS[2])
 redis.call('PUBLISH', ARGV[1], ARGV[2])
 return 1`,
+  // KEYS: tag log, floors. ARGV: member (JSON [namespace, tag, mode]), at, most records,
+  // channel, message. Keeps each member's latest time; beyond the bound the oldest are
+  // folded into their namespace's floor for that mode, so a trim never forgets an invalidation.
+  tag: `
+local old = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if (not old) or tonumber(old) < tonumber(ARGV[2]) then
+  redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+end
+local extra = redis.call('ZCARD', KEYS[1]) - tonumber(ARGV[3])
+if extra > 0 then
+  local popped = redis.call('ZPOPMIN', KEYS[1], extra)
+  for i = 1, #popped, 2 do
+    local member = cjson.decode(popped[i])
+    local field = cjson.encode({member[1], member[3]})
+    local current = redis.call('HGET', KEYS[2], field)
+    if (not current) or tonumber(current) < tonumber(popped[i + 1]) then
+      redis.call('HSET', KEYS[2], field, popped[i + 1])
+    end
+  end
+end
+redis.call('PUBLISH', ARGV[4], ARGV[5])
+return 1`,
   // KEYS: lease. ARGV: token, leaseMs.
   renew: `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
@@ -126,6 +148,7 @@ const COMMANDS = {
   acquire: { name: "isrPlug1Acquire", numberOfKeys: 2 },
   write: { name: "isrPlug1Write", numberOfKeys: 2 },
   drop: { name: "isrPlug1Drop", numberOfKeys: 2 },
+  tag: { name: "isrPlug1Tag", numberOfKeys: 2 },
   renew: { name: "isrPlug1Renew", numberOfKeys: 1 },
   release: { name: "isrPlug1Release", numberOfKeys: 1 },
 } as const;
@@ -177,6 +200,18 @@ export class Scripts {
 
   drop(entry: string, lease: string, channel: string, message: string) {
     return this.#run("drop", [entry, lease, channel, message]);
+  }
+
+  tag(
+    log: string,
+    floors: string,
+    member: string,
+    at: number,
+    most: number,
+    channel: string,
+    message: string,
+  ) {
+    return this.#run("tag", [log, floors, member, String(at), String(most), channel, message]);
   }
 
   renew(lease: string, token: string, leaseMs: number) {

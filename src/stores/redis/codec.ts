@@ -115,17 +115,19 @@ export function nonceOf(text: string): string {
   return match?.[1] ?? "";
 }
 
-/** What one store announces to the others: set, deleted, lease released (failed), cleared. */
+/** What one store announces to the others: set, deleted, lease released (failed), cleared, tag invalidated. */
 export interface Message {
   /** Instance id of the sender, so a store ignores its own announcements. */
   i: string;
-  o: "s" | "d" | "r" | "c";
+  o: "s" | "d" | "r" | "c" | "t";
   /** The store key ("" for a clear). */
   k: string;
   /** 1 when a released lease's fetch failed. */
   f?: 1;
   /** Nonce of the entry a set stored. */
   n?: string;
+  /** A tag invalidation: namespace, tag, mode, time. */
+  t?: { s: string; g: string; m: "soft" | "hard"; a: number };
 }
 
 export function encodeMessage(message: Message): string {
@@ -141,11 +143,25 @@ export function decodeMessage(text: string): Message | undefined {
     return undefined;
   }
   if (parsed === null || typeof parsed !== "object") return undefined;
-  const { i, o, k, f, n } = parsed as Record<string, unknown>;
+  const { i, o, k, f, n, t } = parsed as Record<string, unknown>;
   if (typeof i !== "string" || typeof k !== "string") return undefined;
-  if (o !== "s" && o !== "d" && o !== "r" && o !== "c") return undefined;
+  if (o !== "s" && o !== "d" && o !== "r" && o !== "c" && o !== "t") return undefined;
   const message: Message = { i, o, k };
   if (f === 1) message.f = 1;
   if (typeof n === "string") message.n = n;
+  if (o === "t") {
+    const tag = t as Record<string, unknown> | null;
+    if (tag === null || typeof tag !== "object") return undefined;
+    const { s, g, m, a } = tag;
+    if (
+      typeof s !== "string" ||
+      typeof g !== "string" ||
+      (m !== "soft" && m !== "hard") ||
+      typeof a !== "number"
+    ) {
+      return undefined;
+    }
+    message.t = { s, g, m, a };
+  }
   return message;
 }

@@ -35,6 +35,18 @@ export class KeySpace {
     return `${this.prefix}{${tagOf(key)}}:lease`;
   }
 
+  /**
+   * Tag invalidations (a sorted set by time) and the floors of those trimmed from it (a
+   * hash), in one slot. `~` cannot start an engine key, so no entry meets them.
+   */
+  get tagLog(): string {
+    return `${this.prefix}{~tags}`;
+  }
+
+  get tagFloors(): string {
+    return `${this.prefix}{~tags}:floors`;
+  }
+
   /** SCAN pattern of every key of this prefix (entries and leases), after ioredis's `keyPrefix`. */
   pattern(keyPrefix = ""): string {
     return `${(keyPrefix + this.prefix).replace(GLOB_SPECIAL, "\\$&")}{*`;

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { IsrError } from "../../errors.js";
 import { Log } from "../../log.js";
-import type { CoordinateContext, FetchPurpose, Store, StoreEntry } from "../store.js";
+import type { CoordinateContext, FetchPurpose, Store, StoreEntry, TagChannel } from "../store.js";
 import { type RedisConnection, Scripts } from "./client.js";
 import { decodeEntry, decodeMessage, encodeEntry, encodeMessage, type Message, nonceOf } from "./codec.js";
 import { KeySpace } from "./keys.js";
@@ -10,6 +10,7 @@ import { RedisLink } from "./link.js";
 import { LocalTier } from "./local-tier.js";
 import { type RedisStoreOptions, type ResolvedRedisOptions, resolveRedisOptions } from "./options.js";
 import { Subscriber } from "./subscriber.js";
+import { RedisTags } from "./tags.js";
 
 /** A store shared by a fleet of processes through Redis, with a local memory tier in front. */
 export interface RedisStore extends Store {
@@ -29,6 +30,8 @@ export interface RedisStore extends Store {
   clear(): Promise<void>;
   /** Stops timers and closes the pub/sub connection it opened; your client stays open. */
   close(): Promise<void>;
+  /** Tag invalidations, recorded in Redis and announced to the fleet. */
+  readonly tags: TagChannel;
   /** True while Redis answers and its announcements are heard. */
   readonly available: boolean;
   readonly prefix: string;
@@ -58,6 +61,7 @@ class FleetStore implements RedisStore {
   readonly #leases: Leases;
   readonly #subscriber: Subscriber;
   readonly #id = randomUUID();
+  readonly tags: RedisTags;
   /** Redis reads in flight, shared by concurrent gets of one key. */
   readonly #reads = new Map<string, Promise<StoreEntry | undefined>>();
   /** Nonce of each entry this store handed out, so `coordinate` knows which one a request saw. */
@@ -89,6 +93,14 @@ class FleetStore implements RedisStore {
       log: this.#log,
       decode: (key, text) => this.#decode(key, text)?.entry,
       listening: () => this.#subscriber.active,
+    });
+    this.tags = new RedisTags({
+      client: this.#client,
+      scripts: this.#scripts,
+      link: this.#link,
+      keys: this.#keys,
+      instanceId: this.#id,
+      log: this.#log,
     });
     this.#subscriber = new Subscriber(this.#client, this.#keys.channel, {
       message: (text) => this.#onMessage(text),
@@ -284,6 +296,10 @@ class FleetStore implements RedisStore {
     const message = decodeMessage(text);
     if (message === undefined || message.i === this.#id) return;
     const { o, k: key } = message;
+    if (o === "t") {
+      this.tags.heard(message);
+      return;
+    }
     if (o === "r") {
       this.#leases.wake(key, message.f === 1 ? "failed" : "released");
       return;
@@ -310,6 +326,7 @@ class FleetStore implements RedisStore {
     this.#local.dropAll();
     this.#reads.clear();
     this.#leases.wakeAll("resync");
+    this.tags.resync();
     if (this.#deafReported) this.#log.warn({ prefix: this.prefix }, "redis pub/sub is back");
     else if (this.#heardBefore && this.#log.debugEnabled())
       this.#log.debug({ prefix: this.prefix }, "redis pub/sub is back");
