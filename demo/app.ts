@@ -1,6 +1,7 @@
 import express from "express";
 import { isrPlug } from "../src/adapters/express.js";
 import type { IsrInfo, Logger, Store } from "../src/index.js";
+import { createInspector } from "../src/inspector.js";
 import { escapeHtml, renderPage } from "./page.js";
 import { createSettingsSource, type TenantSettings } from "./settings-source.js";
 import { tenantOf } from "./tenant.js";
@@ -11,6 +12,8 @@ export interface DemoOptions {
   latencyMs?: number;
   store?: Store;
   logger?: Logger;
+  /** Mounts the live inspector at /isr-inspector, behind this token. */
+  inspectorToken?: string;
 }
 
 /** The demo: per-tenant settings from a slow source, served through isr-plug. */
@@ -33,11 +36,22 @@ export function createDemoApp(options: DemoOptions = {}) {
     staleTtlMs: options.staleTtlMs ?? 20_000,
     timeoutMs: 2_000,
     namespace: "demo-settings",
+    cacheStatus: true,
     ...(options.store ? { store: options.store } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
   });
 
   const app = express();
+  if (options.inspectorToken !== undefined) {
+    // Mounted before the settings middleware: the inspector is not a tenant page. Demo
+    // values are not private, so the page shows them.
+    const inspector = createInspector({
+      engines: [settings.isr],
+      token: options.inspectorToken,
+      showValues: true,
+    });
+    app.use(inspector.basePath, inspector.node);
+  }
   app.disable("x-powered-by");
   app.use(settings);
 

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { Logger } from "../src/index.js";
 import { createDemoApp } from "./app.js";
 
@@ -44,13 +45,19 @@ const redisUrl = process.env.REDIS_URL;
 // Printed without its credentials, if the URL carries any.
 const redisShown = redisUrl?.replace(/\/\/[^@/]*@/, "//***@");
 const redis = redisUrl ? await openRedisStore(redisUrl) : undefined;
-const { app, settings } = createDemoApp({ logger: consoleLogger, ...(redis ? { store: redis.store } : {}) });
+const inspectorToken = process.env.ISR_INSPECTOR_TOKEN ?? randomUUID();
+const { app, settings } = createDemoApp({
+  logger: consoleLogger,
+  inspectorToken,
+  ...(redis ? { store: redis.store } : {}),
+});
 
 const server = app.listen(port, host, () => {
   console.log(
     `isr-plug demo on http://${host}:${port}/ (${redisShown ? `redis store at ${redisShown}` : "memory store"})`,
   );
   console.log(`try: curl -i -H 'x-tenant: acme' http://${host}:${port}/settings.json`);
+  console.log(`inspector: http://${host}:${port}/isr-inspector?token=${inspectorToken}`);
 });
 
 const shutdown = () => {

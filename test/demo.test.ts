@@ -54,7 +54,8 @@ describe("demo", () => {
     await new Promise<void>((resolve, reject) => {
       const onData = (chunk: Buffer) => {
         output += chunk.toString();
-        if (output.includes("isr-plug demo on")) resolve();
+        // The last start-up line: the inspector's URL with its token.
+        if (/inspector: \S+\n/.test(output)) resolve();
       };
       child.stdout.on("data", onData);
       child.stderr.on("data", onData);
@@ -62,6 +63,19 @@ describe("demo", () => {
     });
     const response = await fetch(`http://127.0.0.1:${port}/`, { headers: { "x-tenant": "acme" } });
     expect(response.status).toBe(200);
+    expect(response.headers.get("cache-status")).toBe("isr-plug; fwd=miss; stored");
     expect(await response.text()).toContain('<strong id="tenant">acme</strong>');
+    // The inspector is mounted with the token printed at start-up, and refuses requests without it.
+    const token = /inspector: \S+\?token=(\S+)/.exec(output)?.[1];
+    expect(token).toBeDefined();
+    const api = `http://127.0.0.1:${port}/isr-inspector/api`;
+    expect((await fetch(api)).status).toBe(401);
+    const snapshot = await fetch(api, { headers: { authorization: `Bearer ${token}` } });
+    expect(snapshot.status).toBe(200);
+    const body = (await snapshot.json()) as {
+      namespaces: { namespace: string; entries: { key: unknown }[] }[];
+    };
+    expect(body.namespaces[0]?.namespace).toBe("demo-settings");
+    expect(body.namespaces[0]?.entries.map((e) => e.key)).toEqual([["settings", "acme"]]);
   });
 });
