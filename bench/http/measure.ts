@@ -130,6 +130,7 @@ export function httpTable(
       "× bare",
       `× ${reference.name}`,
       "server CPU µs/req",
+      "min–max",
       "added µs/req",
       "server busy",
       "p99 ms",
@@ -141,11 +142,12 @@ export function httpTable(
       ratio(r.requestsPerSecond / (bare?.requestsPerSecond ?? Number.NaN)),
       ratio(r.requestsPerSecond / (base?.requestsPerSecond ?? Number.NaN)),
       fixed(r.cpuUsPerRequest, 1),
+      `${fixed(Math.min(...r.passes.map((p) => p.cpuUsPerRequest)), 0)}–${fixed(Math.max(...r.passes.map((p) => p.cpuUsPerRequest)), 0)}`,
       r.variant === "bare" ? "—" : signed(r.cpuUsPerRequest - (bare?.cpuUsPerRequest ?? Number.NaN), 1),
       `${fixed(median(r.passes.map((p) => p.busyPercent)), 0)} %`,
       fixed(median(r.passes.map((p) => p.latencyP99Ms)), 1),
       String(r.passes.reduce((sum, p) => sum + p.failures, 0)),
     ]),
-    ["left", "right", "right", "right", "right", "right", "right", "right", "right"],
+    ["left", "right", "right", "right", "right", "right", "right", "right", "right", "right"],
   );
 }
