@@ -13,7 +13,7 @@ import type { IsrStats } from "./observe/stats.js";
 import { type IsrOptions, type ResolvedOptions, resolveOptions } from "./options.js";
 import { type Flight, FlightTable } from "./single-flight.js";
 import { defaultStore } from "./stores/memory.js";
-import { type FetchPurpose, isPromiseLike, type Store, type StoreEntry } from "./stores/store.js";
+import type { FetchPurpose, Store, StoreEntry } from "./stores/store.js";
 import { checkTag, type InvalidationMode, TagRegistry, TagVerdict } from "./tags.js";
 
 /** How a value was served: fresh from the cache, stale (a refresh runs), or fetched now. */
@@ -104,9 +104,28 @@ const NOTHING_SEEN: Need<never> = Object.freeze({
   seen: undefined,
 });
 
+/**
+ * How a lookup answers: adapters take the `Served` result as is (a hit without a promise);
+ * `get` answers a promise of the public fields only.
+ */
+interface Answer<V, R> {
+  hit(value: V, state: "fresh" | "stale", ageMs: number, key: CacheKey, entry: StoreEntry<V>): R;
+  miss(pending: Promise<Served<V>>): R;
+}
+
+const SERVED: Answer<unknown, Served<unknown> | Promise<Served<unknown>>> = {
+  hit: (value, state, ageMs, key, entry) => ({ value, state, ageMs, key, entry }),
+  miss: (pending) => pending,
+};
+
+function SERVED_ANSWER<V>(): Answer<V, Served<V> | Promise<Served<V>>> {
+  return SERVED as Answer<V, Served<V> | Promise<Served<V>>>;
+}
+
+/** The public fields of a result; frozen, like a hit's shared answer. */
 function publicResult<V>(served: Served<V>): IsrResult<V> {
   const { value, state, ageMs, error } = served;
-  return error === undefined ? { value, state, ageMs } : { value, state, ageMs, error };
+  return Object.freeze(error === undefined ? { value, state, ageMs } : { value, state, ageMs, error });
 }
 
 function ageOf(entry: StoreEntry, now: number): number {
@@ -138,6 +157,11 @@ export class Engine<V, E = void> implements Isr<V, E> {
   readonly #stopHearingTags: (() => void) | undefined;
   #closed = false;
   #storeFailing = false;
+  #lastKey: CacheKey | undefined;
+  #lastStoreKey = "";
+  #answeredEntry: StoreEntry<V> | undefined;
+  #answeredAgeMs = -1;
+  #answered: Promise<IsrResult<V>> | undefined;
 
   constructor(options: IsrOptions<V, E>, knownOptions?: readonly string[]) {
     const resolved = resolveOptions(options, knownOptions);
@@ -234,11 +258,42 @@ export class Engine<V, E = void> implements Isr<V, E> {
 
   get(key: CacheKey, extracted: E): Promise<IsrResult<V>> {
     try {
-      const served = this.lookup(key, extracted);
-      return served instanceof Promise ? served.then(publicResult) : Promise.resolve(publicResult(served));
+      return this.#lookup(key, extracted, this.#publicAnswer);
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /**
+   * `get`'s answers. A fresh hit on the entry answered last, in the same millisecond, gets
+   * the same (frozen) answer: a hot key then costs no allocation at all.
+   */
+  readonly #publicAnswer: Answer<V, Promise<IsrResult<V>>> = {
+    hit: (value, state, ageMs, _key, entry) => {
+      if (state === "fresh" && entry === this.#answeredEntry && ageMs === this.#answeredAgeMs) {
+        return this.#answered as Promise<IsrResult<V>>;
+      }
+      const answer = Promise.resolve(Object.freeze({ value, state, ageMs }));
+      if (state === "fresh") {
+        this.#answeredEntry = entry;
+        this.#answeredAgeMs = ageMs;
+        this.#answered = answer;
+      }
+      return answer;
+    },
+    miss: (pending) => pending.then(publicResult),
+  };
+
+  /** The store key of `key`; the last one is remembered, since hot paths ask for the same key again. */
+  #storeKeyOf(key: CacheKey): string {
+    if (key === this.#lastKey) return this.#lastStoreKey;
+    const storeKey = encodeKey(this.#prefix, key);
+    // Only strings: an array key may be mutated by its owner after this call.
+    if (typeof key === "string") {
+      this.#lastKey = key;
+      this.#lastStoreKey = storeKey;
+    }
+    return storeKey;
   }
 
   /**
@@ -247,31 +302,38 @@ export class Engine<V, E = void> implements Isr<V, E> {
    * @internal
    */
   lookup(key: CacheKey, extracted: E): Served<V> | Promise<Served<V>> {
-    const storeKey = encodeKey(this.#prefix, key);
+    return this.#lookup(key, extracted, SERVED_ANSWER<V>());
+  }
+
+  #lookup<R>(key: CacheKey, extracted: E, answer: Answer<V, R>): R {
+    const storeKey = this.#storeKeyOf(key);
     if (storeKey.length > this.#options.maxKeyLength) {
-      return Promise.reject(this.#keyTooLong);
+      return answer.miss(Promise.reject(this.#keyTooLong));
     }
     let found: ReturnType<Store["get"]>;
     try {
       found = this.store.get(storeKey);
     } catch (error) {
       this.#storeFailed(error);
-      return this.#decide(storeKey, key, extracted, undefined);
+      return this.#decide(storeKey, key, extracted, undefined, answer);
     }
-    if (!isPromiseLike<StoreEntry | undefined>(found)) {
+    // An entry (it has a numeric storedAt) or nothing: a synchronous answer, no promise hop.
+    if (found === undefined || typeof (found as StoreEntry).storedAt === "number") {
       if (this.#storeFailing) this.#storeRecovered();
-      return this.#decide(storeKey, key, extracted, found as StoreEntry<V> | undefined);
+      return this.#decide(storeKey, key, extracted, found as StoreEntry<V> | undefined, answer);
     }
-    return Promise.resolve(found).then(
+    // An async store: whatever the lookup finds, the answer is a miss-shaped promise.
+    const decided = Promise.resolve(found).then(
       (entry) => {
         if (this.#storeFailing) this.#storeRecovered();
-        return this.#decide(storeKey, key, extracted, entry as StoreEntry<V> | undefined);
+        return this.#decide(storeKey, key, extracted, entry as StoreEntry<V> | undefined, SERVED_ANSWER<V>());
       },
       (error: unknown) => {
         this.#storeFailed(error);
-        return this.#decide(storeKey, key, extracted, undefined);
+        return this.#decide(storeKey, key, extracted, undefined, SERVED_ANSWER<V>());
       },
     );
+    return answer.miss(decided);
   }
 
   async invalidate(key: CacheKey): Promise<void> {
@@ -326,13 +388,14 @@ export class Engine<V, E = void> implements Isr<V, E> {
     await Promise.allSettled(flights.map((flight) => flight.promise));
   }
 
-  #decide(
+  #decide<R>(
     storeKey: string,
     key: CacheKey,
     extracted: E,
     entry: StoreEntry<V> | undefined,
-  ): Served<V> | Promise<Served<V>> {
-    if (entry === undefined) return this.#serveByFetch(storeKey, key, extracted, NOTHING_SEEN);
+    answer: Answer<V, R>,
+  ): R {
+    if (entry === undefined) return answer.miss(this.#serveByFetch(storeKey, key, extracted, NOTHING_SEEN));
     const now = this.#options.now();
     const verdict = entry.tags === undefined ? TagVerdict.None : this.#tags.verdict(entry);
     switch (standingOf(entry, now, verdict)) {
@@ -340,25 +403,25 @@ export class Engine<V, E = void> implements Isr<V, E> {
         const ageMs = ageOf(entry, now);
         this.#observer.served("fresh", key, ageMs);
         if (this.#log.debugEnabled()) this.#log.debug({ namespace: this.namespace, key, ageMs }, "fresh hit");
-        return { value: entry.value, state: "fresh", ageMs, key, entry };
+        return answer.hit(entry.value, "fresh", ageMs, key, entry);
       }
       case Standing.Stale: {
         const ageMs = ageOf(entry, now);
         this.#observer.served("stale", key, ageMs);
         this.#refreshInBackground(storeKey, key, extracted, entry);
         if (this.#log.debugEnabled()) this.#log.debug({ namespace: this.namespace, key, ageMs }, "stale hit");
-        return { value: entry.value, state: "stale", ageMs, key, entry };
+        return answer.hit(entry.value, "stale", ageMs, key, entry);
       }
       case Standing.Fallback:
-        return this.#serveByFetch(storeKey, key, extracted, {
-          previous: entry,
-          fallback: entry,
-          seen: entry,
-        });
+        return answer.miss(
+          this.#serveByFetch(storeKey, key, extracted, { previous: entry, fallback: entry, seen: entry }),
+        );
       default: {
         // A too-stale value may still inform a conditional fetch; a hard-invalidated one may not.
         const previous = verdict === TagVerdict.Hard ? undefined : entry;
-        return this.#serveByFetch(storeKey, key, extracted, { previous, fallback: undefined, seen: entry });
+        return answer.miss(
+          this.#serveByFetch(storeKey, key, extracted, { previous, fallback: undefined, seen: entry }),
+        );
       }
     }
   }

@@ -32,16 +32,24 @@ export const consoleLogger: Logger = {
  */
 export class Log {
   readonly logger: Logger;
-  readonly #alwaysDebug: boolean;
+  /** Known once for good (the default logger: off; a logger without a level check: on), else undefined. */
+  readonly #debugFixed: boolean | undefined;
 
   constructor(logger: Logger | undefined) {
     this.logger = logger ?? consoleLogger;
-    this.#alwaysDebug = typeof this.logger.isLevelEnabled !== "function";
+    this.#debugFixed =
+      this.logger === consoleLogger
+        ? false
+        : typeof this.logger.isLevelEnabled !== "function"
+          ? true
+          : undefined;
   }
 
+  /** Asked on hot paths before building debug fields; a logger's level may change, so asked each time. */
   debugEnabled(): boolean {
+    const fixed = this.#debugFixed;
     // Called as a method: pino's isLevelEnabled reads `this`.
-    return this.#alwaysDebug || this.logger.isLevelEnabled?.("debug") === true;
+    return fixed ?? this.logger.isLevelEnabled?.("debug") === true;
   }
 
   debug(fields: object, message: string): void {

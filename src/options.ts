@@ -1,3 +1,4 @@
+import { coarseNow } from "./clock.js";
 import type { CacheKey } from "./key.js";
 import type { Logger } from "./log.js";
 import type { Store } from "./stores/store.js";
@@ -143,7 +144,10 @@ export interface IsrOptions<V, E = void> {
   timeoutMs?: number;
   /** pino-compatible logger. @default warnings and errors to the console, prefixed `[isr-plug]` */
   logger?: Logger;
-  /** The clock, in ms; entries store absolute times from it. @default Date.now */
+  /**
+   * The clock, in ms; entries store absolute times from it.
+   * @default Date.now, read at most once per millisecond
+   */
   now?: () => number;
 }
 
@@ -337,6 +341,6 @@ export function resolveOptions<V, E>(
     namespace: namespace ?? DEFAULTS.namespace,
     timeoutMs,
     logger,
-    now: now ?? Date.now,
+    now: now ?? coarseNow,
   };
 }

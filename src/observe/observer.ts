@@ -17,6 +17,9 @@ export class Observer {
   readonly #namespace: string;
   readonly #log: Log;
   readonly #listeners: Listeners = {};
+  // Looked up once: the channels are set when the module loads.
+  readonly #hitChannel = channels.hit;
+  readonly #staleChannel = channels.stale;
 
   constructor(namespace: string, log: Log) {
     this.#namespace = namespace;
@@ -43,14 +46,20 @@ export class Observer {
     return this.#listeners[name] !== undefined;
   }
 
+  /** Every cache hit passes here: two increments and two checks unless someone listens. */
   served(state: "fresh" | "stale", key: CacheKey, ageMs: number): void {
     const counters = this.counters;
-    if (state === "fresh") counters.fresh++;
-    else counters.stale++;
     counters.age.record(ageMs);
-    const name = state === "fresh" ? "hit" : "stale";
-    if (this.#listeners[name] !== undefined || channels[name].hasSubscribers) {
-      this.#emit(name, { namespace: this.#namespace, key, state, ageMs } as IsrEvents[typeof name]);
+    if (state === "fresh") {
+      counters.fresh++;
+      if (this.#listeners.hit !== undefined || this.#hitChannel.hasSubscribers) {
+        this.#emit("hit", { namespace: this.#namespace, key, state, ageMs });
+      }
+    } else {
+      counters.stale++;
+      if (this.#listeners.stale !== undefined || this.#staleChannel.hasSubscribers) {
+        this.#emit("stale", { namespace: this.#namespace, key, state, ageMs });
+      }
     }
   }
 

@@ -1,0 +1,38 @@
+/**
+ * The default clock: `Date.now()`, read at most once per millisecond. Reading the system
+ * clock is a syscall on some virtual machines and dominated the cost of a cache hit there;
+ * lru-cache caches its clock the same way (`ttlResolution`). The cached reading is dropped
+ * by a 1 ms timer, or after READS_PER_READING reads, so a long run of microtasks (which
+ * keeps timers from firing) cannot freeze it.
+ *
+ * When `Date.now` has been replaced (fake timers in tests), the replacement is called every
+ * time, so faked time is always seen at once.
+ */
+const systemNow = Date.now;
+const READS_PER_READING = 1_000;
+
+let reading = 0;
+let readsLeft = 0;
+let expiring = false;
+
+function expire(): void {
+  readsLeft = 0;
+  expiring = false;
+}
+
+export function coarseNow(): number {
+  const current = Date.now;
+  if (current !== systemNow) return current();
+  if (readsLeft > 0) {
+    readsLeft -= 1;
+    return reading;
+  }
+  reading = systemNow();
+  readsLeft = READS_PER_READING;
+  if (!expiring) {
+    expiring = true;
+    const timer = setTimeout(expire, 1);
+    timer.unref?.();
+  }
+  return reading;
+}

@@ -1,0 +1,40 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { coarseNow } from "../src/clock.js";
+import { createIsr, createMemoryStore } from "../src/index.js";
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe("the default clock", () => {
+  it("reads Date.now at most once per millisecond, and moves on after", async () => {
+    const first = coarseNow();
+    expect(Math.abs(first - Date.now())).toBeLessThanOrEqual(1);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(coarseNow()).toBeGreaterThan(first);
+  });
+
+  it("sees faked time at once (fake timers replace Date.now)", async () => {
+    vi.useFakeTimers();
+    vi.setSystemTime(1_000_000);
+    const isr = createIsr<number>({ fetch: () => 1, ttlMs: 1_000, store: createMemoryStore() });
+    await isr.get("k");
+    vi.setSystemTime(1_000_999);
+    expect((await isr.get("k")).state).toBe("fresh");
+    vi.setSystemTime(1_001_000); // no timer has run: the faked clock is read directly
+    expect((await isr.get("k")).state).toBe("stale");
+  });
+});
+
+describe("get's answers", () => {
+  it("are frozen objects with exactly value, state and ageMs", async () => {
+    const isr = createIsr<{ n: number }>({ fetch: () => ({ n: 1 }), store: createMemoryStore() });
+    const miss = await isr.get("k");
+    const hits = await Promise.all([isr.get("k"), isr.get("k")]);
+    for (const answer of [miss, ...hits]) {
+      expect(Object.isFrozen(answer)).toBe(true);
+      expect(Object.keys(answer).sort()).toEqual(["ageMs", "state", "value"]);
+    }
+    expect(hits.map((h) => h.state)).toEqual(["fresh", "fresh"]);
+  });
+});
