@@ -46,15 +46,20 @@ interface Server {
 
 async function startServer(framework: string, variant: Variant, pinning: Pinning): Promise<Server> {
   const child = new Child("bench/http/server.ts", [framework, variant], { cpu: pinning.server });
-  const { port } = await child.result<{ port: number }>();
-  await verify(port, variant);
-  return { child, url: `http://127.0.0.1:${port}/settings` };
+  try {
+    const { port } = await child.result<{ port: number }>();
+    await verify(port, variant);
+    return { child, url: `http://127.0.0.1:${port}/settings` };
+  } catch (error) {
+    await child.stop();
+    throw error;
+  }
 }
 
 async function measureOnce(server: Server, load: Child, warmupSeconds: number): Promise<Pass> {
   const { measureSeconds, connections, tenants, pipelining } = config.http;
   const run = { url: server.url, connections, tenants, pipelining };
-  await load.request<LoadResult>("run", { ...run, seconds: warmupSeconds });
+  if (warmupSeconds > 0) await load.request<LoadResult>("run", { ...run, seconds: warmupSeconds });
   await server.child.request("cpu-start");
   const result = await load.request<LoadResult>("run", { ...run, seconds: measureSeconds });
   const cpu = await server.child.request<CpuReading>("cpu-stop");
@@ -73,14 +78,14 @@ async function measureOnce(server: Server, load: Child, warmupSeconds: number): 
  * Every variant of a plan, each in its own server process (all started up front, idle until
  * measured), `config.http.passes` times with the order reversed on every other pass, so no
  * variant always runs first or last. The first pass warms each server up (cache filled, JIT
- * settled); later passes only reopen the connections.
+ * settled); later passes measure at once.
  */
 export async function measurePlan(
   plan: Plan,
   pinning: Pinning,
   log: (line: string) => void,
 ): Promise<VariantResult[]> {
-  const { passes, warmupSeconds, rewarmSeconds } = config.http;
+  const { passes, warmupSeconds } = config.http;
   const results: VariantResult[] = plan.variants.map(({ variant, label }) => ({
     variant,
     label,
@@ -92,12 +97,18 @@ export async function measurePlan(
   const servers = new Map<Variant, Server>();
   try {
     await load.result();
-    for (const { variant } of plan.variants)
-      servers.set(variant, await startServer(plan.framework, variant, pinning));
+    // Started together: they share the server CPU only while starting, never while measured.
+    const started = await Promise.allSettled(
+      plan.variants.map(async ({ variant }) =>
+        servers.set(variant, await startServer(plan.framework, variant, pinning)),
+      ),
+    );
+    const failed = started.find((outcome): outcome is PromiseRejectedResult => outcome.status === "rejected");
+    if (failed !== undefined) throw failed.reason;
     for (let pass = 0; pass < passes; pass++) {
       for (const result of pass % 2 === 0 ? results : [...results].reverse()) {
         const server = servers.get(result.variant) as Server;
-        const measured = await measureOnce(server, load, pass === 0 ? warmupSeconds : rewarmSeconds);
+        const measured = await measureOnce(server, load, pass === 0 ? warmupSeconds : 0);
         result.passes.push(measured);
         log(
           `  ${plan.framework} pass ${pass + 1}/${passes} ${result.variant}: ${thousands(measured.requestsPerSecond)} req/s, ` +
