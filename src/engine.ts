@@ -1,136 +1,26 @@
 import { FetchLimiter, KeyAdmission } from "./admission.js";
+import { type Answer, type Need, NOTHING_SEEN, publicResult, SERVED_ANSWER } from "./answers.js";
 import { ErrorBackoff } from "./backoff.js";
-import { createEntry, Standing, standingOf } from "./entry.js";
+import { ageOf, createEntry, Standing, standingOf } from "./entry.js";
 import { IsrClosedError, IsrError, IsrFetchError, IsrKeyRejectedError, IsrTimeoutError } from "./errors.js";
 import { FetchControl } from "./fetch-context.js";
+import type { InspectedEntry, Isr, IsrResult, Served } from "./isr.js";
 import { type CacheKey, decodeKey, encodeKey, namespacePrefix } from "./key.js";
 import { Log } from "./log.js";
 import { fetchTracing, tracingFetches } from "./observe/channels.js";
 import type { IsrEventName, IsrListener } from "./observe/events.js";
+import { describeEntry } from "./observe/inspect.js";
 import { Observer } from "./observe/observer.js";
-import { type KeyRecord, RecentKeys } from "./observe/recent.js";
+import { RecentKeys } from "./observe/recent.js";
 import type { IsrStats } from "./observe/stats.js";
 import { type IsrOptions, type ResolvedOptions, resolveOptions } from "./options.js";
 import { type Flight, FlightTable } from "./single-flight.js";
 import { defaultStore } from "./stores/memory.js";
 import type { FetchPurpose, Store, StoreEntry } from "./stores/store.js";
 import { checkTag, type InvalidationMode, TagRegistry, TagVerdict } from "./tags.js";
+import { withTimeout } from "./timeout.js";
 
-/** How a value was served: fresh from the cache, stale (a refresh runs), or fetched now. */
-export type IsrState = "fresh" | "stale" | "miss";
-
-/** What `get` resolves with. */
-export interface IsrResult<V> {
-  value: V;
-  state: IsrState;
-  /** ms since the value was stored (about 0 for a value fetched for this request). */
-  ageMs: number;
-  /**
-   * Present only when an older value was served because the fetch failed (stale-if-error)
-   * or passed `softTimeoutMs`: the fetch's error, or a soft `IsrTimeoutError`.
-   */
-  error?: unknown;
-}
-
-/**
- * What `lookup` answers: the result plus the key and the entry it came from, which adapters
- * need for `info` and headers. `get` hands out only the public fields.
- * @internal
- */
-export interface Served<V> extends IsrResult<V> {
-  key: CacheKey;
-  entry: StoreEntry<V>;
-}
-
-/** The engine: the freshness state machine over one store and namespace. */
-export interface Isr<V, E = void> {
-  readonly namespace: string;
-  readonly store: Store;
-  /** Serves `key`: fresh or stale from the cache, else fetches (single-flight) and stores. */
-  get(key: CacheKey, extracted: E): Promise<IsrResult<V>>;
-  /** Drops the entry; the next `get` is a miss. A fetch in flight is not stored. */
-  invalidate(key: CacheKey): Promise<void>;
-  /**
-   * Invalidates every entry carrying `tag`: `"hard"` (default) makes them misses, `"soft"`
-   * makes them stale (served while one refresh runs). Costs the same whatever the number of entries.
-   */
-  invalidateTag(tag: string, options?: { mode?: InvalidationMode }): Promise<void>;
-  /** Fetches now (joining a fetch already in flight), stores, resolves with the new value. */
-  revalidate(key: CacheKey, extracted: E): Promise<V>;
-  /** Stops new fetches, aborts the signals of in-flight ones and waits for them to settle. */
-  close(): Promise<void>;
-  /** Subscribes to an event (see `IsrEvents`); returns the unsubscribe function. */
-  on<N extends IsrEventName>(name: N, listener: IsrListener<N>): () => void;
-  /** Counters, gauges and histograms of this engine since it was created. */
-  stats(): IsrStats;
-  /**
-   * The keys this engine fetched recently (at most 1 000) with their entries' standing, for
-   * the inspector. Values are left out unless `values` is true: they may be private.
-   */
-  inspect(options?: { values?: boolean }): Promise<InspectedEntry<V>[]>;
-  /** Revalidates a key listed by `inspect` (by its `id`), with the extracted data of its latest fetch. */
-  revalidateById(id: string): Promise<V>;
-}
-
-/** One key as the inspector shows it. */
-export interface InspectedEntry<V> {
-  /** Opaque id of the entry, for `invalidate`/`revalidate` by id. */
-  id: string;
-  key: CacheKey;
-  state: "fresh" | "stale" | "error-window" | "expired" | "missing";
-  ageMs?: number;
-  ttlMs?: number;
-  staleTtlMs?: number;
-  staleIfErrorMs?: number;
-  tags?: readonly string[];
-  value?: V;
-  fetching: boolean;
-  lastFetch?: { at: number; durationMs: number; ok: boolean; error?: string };
-}
-
-/** What a request that needs a fetch brings along. */
-interface Need<V> {
-  /** What the fetch's `previous` shows (none after a hard tag invalidation). */
-  previous: StoreEntry<V> | undefined;
-  /** A value still in its stale-if-error window, served if the fetch fails or is slow. */
-  fallback: StoreEntry<V> | undefined;
-  /** The entry the request read from the store, whatever its standing (for a fleet's `coordinate`). */
-  seen: StoreEntry<V> | undefined;
-}
-
-const NOTHING_SEEN: Need<never> = Object.freeze({
-  previous: undefined,
-  fallback: undefined,
-  seen: undefined,
-});
-
-/**
- * How a lookup answers: adapters take the `Served` result as is (a hit without a promise);
- * `get` answers a promise of the public fields only.
- */
-interface Answer<V, R> {
-  hit(value: V, state: "fresh" | "stale", ageMs: number, key: CacheKey, entry: StoreEntry<V>): R;
-  miss(pending: Promise<Served<V>>): R;
-}
-
-const SERVED: Answer<unknown, Served<unknown> | Promise<Served<unknown>>> = {
-  hit: (value, state, ageMs, key, entry) => ({ value, state, ageMs, key, entry }),
-  miss: (pending) => pending,
-};
-
-function SERVED_ANSWER<V>(): Answer<V, Served<V> | Promise<Served<V>>> {
-  return SERVED as Answer<V, Served<V> | Promise<Served<V>>>;
-}
-
-/** The public fields of a result; frozen, like a hit's shared answer. */
-function publicResult<V>(served: Served<V>): IsrResult<V> {
-  const { value, state, ageMs, error } = served;
-  return Object.freeze(error === undefined ? { value, state, ageMs } : { value, state, ageMs, error });
-}
-
-function ageOf(entry: StoreEntry, now: number): number {
-  return now > entry.storedAt ? now - entry.storedAt : 0;
-}
+export type { InspectedEntry, Isr, IsrResult, IsrState, Served } from "./isr.js";
 
 export class Engine<V, E = void> implements Isr<V, E> {
   readonly namespace: string;
@@ -193,31 +83,14 @@ export class Engine<V, E = void> implements Isr<V, E> {
   }
 
   stats(): IsrStats {
-    const c = this.#observer.counters;
-    const fromCache = c.fresh + c.stale + c.fallback;
-    const all = fromCache + c.miss + c.errors;
     const size = this.store.size;
-    return {
-      namespace: this.namespace,
-      served: { fresh: c.fresh, stale: c.stale, miss: c.miss, fallback: c.fallback },
-      errors: c.errors,
-      hitRatio: all === 0 ? 0 : fromCache / all,
-      fetches: {
-        started: c.fetchesStarted,
-        succeeded: c.fetchesSucceeded,
-        failed: c.fetchesFailed,
-        timedOut: c.fetchesTimedOut,
-        inFlight: this.#flights.size,
-        queued: this.#limiter.queued,
-      },
-      refreshes: { succeeded: c.refreshesSucceeded, failed: c.refreshesFailed },
+    return this.#observer.snapshot({
+      inFlight: this.#flights.size,
+      queued: this.#limiter.queued,
       storeEntries: typeof size === "number" ? size : undefined,
       admittedKeys: this.#admission.size,
       invalidatedTags: this.#tags.size,
-      evictions: c.evictions,
-      ageMs: c.age.snapshot(),
-      refreshLagMs: c.refreshLag.snapshot(),
-    };
+    });
   }
 
   async inspect(options: { values?: boolean } = {}): Promise<InspectedEntry<V>[]> {
@@ -679,24 +552,11 @@ export class Engine<V, E = void> implements Isr<V, E> {
         })
       : call();
     if (timeoutMs === undefined) return pending;
-    return new Promise<V>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#observer.timedOut(key, timeoutMs, false);
-        const error = new IsrTimeoutError(timeoutMs, keyText(key));
-        flight.controller.abort(error);
-        reject(error);
-      }, timeoutMs);
-      timer.unref?.();
-      pending.then(
-        (value) => {
-          clearTimeout(timer);
-          resolve(value);
-        },
-        (error: unknown) => {
-          clearTimeout(timer);
-          reject(error);
-        },
-      );
+    return withTimeout(pending, timeoutMs, () => {
+      this.#observer.timedOut(key, timeoutMs, false);
+      const error = new IsrTimeoutError(timeoutMs, keyText(key));
+      flight.controller.abort(error);
+      return error;
     });
   }
 
@@ -723,28 +583,6 @@ export class Engine<V, E = void> implements Isr<V, E> {
     this.#storeFailing = false;
     this.#log.warn({ namespace: this.namespace }, "store recovered");
   }
-}
-
-function describeEntry<V, E>(
-  id: string,
-  record: KeyRecord<E>,
-  entry: StoreEntry<V> | undefined,
-  now: number,
-  tags: TagRegistry,
-  withValue: boolean,
-): InspectedEntry<V> {
-  const described: InspectedEntry<V> = { id, key: record.key, state: "missing", fetching: record.fetching };
-  if (record.lastFetch !== undefined) described.lastFetch = { ...record.lastFetch };
-  if (entry === undefined) return described;
-  const standing = standingOf(entry, now, tags.verdict(entry));
-  described.state = (["fresh", "stale", "error-window", "expired"] as const)[standing];
-  described.ageMs = ageOf(entry, now);
-  described.ttlMs = entry.staleAt - entry.storedAt;
-  described.staleTtlMs = entry.expiresAt - entry.staleAt;
-  described.staleIfErrorMs = (entry.errorUntil ?? entry.expiresAt) - entry.expiresAt;
-  if (entry.tags !== undefined) described.tags = entry.tags;
-  if (withValue) described.value = entry.value;
-  return described;
 }
 
 function keyText(key: CacheKey): string {

@@ -58,3 +58,8 @@ function tagsOf<V, E>(
   const tags = checkTags([...(fromOption ?? []), ...(control.extraTags ?? [])]);
   return tags.length === 0 ? undefined : tags;
 }
+
+/** ms since the entry was stored; never negative, even if the clock stepped back. */
+export function ageOf(entry: StoreEntry, now: number): number {
+  return now > entry.storedAt ? now - entry.storedAt : 0;
+}

@@ -4,7 +4,7 @@ import type { FetchPurpose } from "../stores/store.js";
 import type { InvalidationMode } from "../tags.js";
 import { channels } from "./channels.js";
 import type { IsrEventName, IsrEvents, IsrListener } from "./events.js";
-import { StatsCounters } from "./stats.js";
+import { type IsrStats, StatsCounters } from "./stats.js";
 
 type Listeners = { [N in IsrEventName]?: IsrListener<N>[] };
 
@@ -42,8 +42,38 @@ export class Observer {
     };
   }
 
-  listening(name: IsrEventName): boolean {
-    return this.#listeners[name] !== undefined;
+  /** The stats: these counters, with the gauges only the engine knows. */
+  snapshot(gauges: {
+    inFlight: number;
+    queued: number;
+    storeEntries: number | undefined;
+    admittedKeys: number;
+    invalidatedTags: number;
+  }): IsrStats {
+    const c = this.counters;
+    const fromCache = c.fresh + c.stale + c.fallback;
+    const all = fromCache + c.miss + c.errors;
+    return {
+      namespace: this.#namespace,
+      served: { fresh: c.fresh, stale: c.stale, miss: c.miss, fallback: c.fallback },
+      errors: c.errors,
+      hitRatio: all === 0 ? 0 : fromCache / all,
+      fetches: {
+        started: c.fetchesStarted,
+        succeeded: c.fetchesSucceeded,
+        failed: c.fetchesFailed,
+        timedOut: c.fetchesTimedOut,
+        inFlight: gauges.inFlight,
+        queued: gauges.queued,
+      },
+      refreshes: { succeeded: c.refreshesSucceeded, failed: c.refreshesFailed },
+      storeEntries: gauges.storeEntries,
+      admittedKeys: gauges.admittedKeys,
+      invalidatedTags: gauges.invalidatedTags,
+      evictions: c.evictions,
+      ageMs: c.age.snapshot(),
+      refreshLagMs: c.refreshLag.snapshot(),
+    };
   }
 
   /** Every cache hit passes here: two increments and two checks unless someone listens. */

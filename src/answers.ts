@@ -1,0 +1,43 @@
+import type { IsrResult, Served } from "./isr.js";
+import type { CacheKey } from "./key.js";
+import type { StoreEntry } from "./stores/store.js";
+
+/** What a request that needs a fetch brings along. */
+export interface Need<V> {
+  /** What the fetch's `previous` shows (none after a hard tag invalidation). */
+  previous: StoreEntry<V> | undefined;
+  /** A value still in its stale-if-error window, served if the fetch fails or is slow. */
+  fallback: StoreEntry<V> | undefined;
+  /** The entry the request read from the store, whatever its standing (for a fleet's `coordinate`). */
+  seen: StoreEntry<V> | undefined;
+}
+
+export const NOTHING_SEEN: Need<never> = Object.freeze({
+  previous: undefined,
+  fallback: undefined,
+  seen: undefined,
+});
+
+/**
+ * How a lookup answers: adapters take the `Served` result as is (a hit without a promise);
+ * `get` answers a promise of the public fields only.
+ */
+export interface Answer<V, R> {
+  hit(value: V, state: "fresh" | "stale", ageMs: number, key: CacheKey, entry: StoreEntry<V>): R;
+  miss(pending: Promise<Served<V>>): R;
+}
+
+const SERVED: Answer<unknown, Served<unknown> | Promise<Served<unknown>>> = {
+  hit: (value, state, ageMs, key, entry) => ({ value, state, ageMs, key, entry }),
+  miss: (pending) => pending,
+};
+
+export function SERVED_ANSWER<V>(): Answer<V, Served<V> | Promise<Served<V>>> {
+  return SERVED as Answer<V, Served<V> | Promise<Served<V>>>;
+}
+
+/** The public fields of a result; frozen, like a hit's shared answer. */
+export function publicResult<V>(served: Served<V>): IsrResult<V> {
+  const { value, state, ageMs, error } = served;
+  return Object.freeze(error === undefined ? { value, state, ageMs } : { value, state, ageMs, error });
+}

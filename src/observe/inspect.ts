@@ -1,0 +1,28 @@
+import { ageOf, standingOf } from "../entry.js";
+import type { InspectedEntry } from "../isr.js";
+import type { StoreEntry } from "../stores/store.js";
+import type { TagRegistry } from "../tags.js";
+import type { KeyRecord } from "./recent.js";
+
+/** One recently fetched key as `inspect` lists it. */
+export function describeEntry<V, E>(
+  id: string,
+  record: KeyRecord<E>,
+  entry: StoreEntry<V> | undefined,
+  now: number,
+  tags: TagRegistry,
+  withValue: boolean,
+): InspectedEntry<V> {
+  const described: InspectedEntry<V> = { id, key: record.key, state: "missing", fetching: record.fetching };
+  if (record.lastFetch !== undefined) described.lastFetch = { ...record.lastFetch };
+  if (entry === undefined) return described;
+  const standing = standingOf(entry, now, tags.verdict(entry));
+  described.state = (["fresh", "stale", "error-window", "expired"] as const)[standing];
+  described.ageMs = ageOf(entry, now);
+  described.ttlMs = entry.staleAt - entry.storedAt;
+  described.staleTtlMs = entry.expiresAt - entry.staleAt;
+  described.staleIfErrorMs = (entry.errorUntil ?? entry.expiresAt) - entry.expiresAt;
+  if (entry.tags !== undefined) described.tags = entry.tags;
+  if (withValue) described.value = entry.value;
+  return described;
+}
