@@ -1,7 +1,8 @@
 /**
- * Instructions per awaited fresh-hit get, counted by valgrind (callgrind): unlike time,
- * the count does not move when other processes load the machine, so it tells whether a
- * change to the engine made a hit cheaper even on a noisy two-core box. Each peer runs
+ * Instructions per awaited fresh-hit get, counted by valgrind (callgrind) with V8 in its
+ * `--predictable` mode: unlike time, the count does not move when other processes load the
+ * machine, so it tells whether a change to the engine made a hit cheaper even on a noisy
+ * two-core box. Each peer runs
  * twice, with 0 and with N gets after the same warm-up; the difference over N is one get.
  * Opt-in (a few minutes): node --import tsx bench/instructions.ts
  */
@@ -53,6 +54,9 @@ function instructions(script: string, peer: string, keys: number, gets: number):
       "--smc-check=all-non-file",
       "--callgrind-out-file=/dev/null",
       process.execPath,
+      // V8 on one thread with deterministic GC and compilation: without it, background
+      // compile and GC work lands in one run or the other and two identical runs differ by 2x.
+      "--predictable",
       script,
       peer,
       String(keys),
@@ -84,7 +88,8 @@ if (version === undefined) {
     console.log(
       `### Instructions per awaited fresh-hit get, ${keys === 1 ? "1 key" : `${keys.toLocaleString("en-US")} keys in random order`}\n\n` +
         `${version} (callgrind), Node ${process.version}; (run with ${thousands(GETS)} gets − run with none) / ${thousands(GETS)}, ` +
-        "bench loop included. Fewer is faster; unlike time, this does not move with the machine's load.\n\n" +
+        "bench loop included, V8 in --predictable mode (one thread). Fewer is faster; unlike time, this does " +
+        "not move with the machine's load (two identical runs agree to a few hundred instructions in a billion).\n\n" +
         markdownTable(
           ["library", "instructions per get", "× floor", "× lru-cache"],
           PEERS.map((peer) => {
