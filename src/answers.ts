@@ -36,8 +36,8 @@ export function SERVED_ANSWER<V>(): Answer<V, Served<V> | Promise<Served<V>>> {
   return SERVED as Answer<V, Served<V> | Promise<Served<V>>>;
 }
 
-/** The public fields of a result; frozen, like a hit's shared answer. */
+/** The public fields of a result. */
 export function publicResult<V>(served: Served<V>): IsrResult<V> {
   const { value, state, ageMs, error } = served;
-  return Object.freeze(error === undefined ? { value, state, ageMs } : { value, state, ageMs, error });
+  return error === undefined ? { value, state, ageMs } : { value, state, ageMs, error };
 }

@@ -5,7 +5,7 @@ import { ageOf, createEntry, Standing, standingOf } from "./entry.js";
 import { IsrClosedError, IsrError, IsrFetchError, IsrKeyRejectedError, IsrTimeoutError } from "./errors.js";
 import { FetchControl } from "./fetch-context.js";
 import type { InspectedEntry, Isr, IsrResult, Served } from "./isr.js";
-import { type CacheKey, decodeKey, encodeKey, namespacePrefix } from "./key.js";
+import { type CacheKey, decodeKey, KeyEncoder, namespacePrefix } from "./key.js";
 import { Log } from "./log.js";
 import { fetchTracing, tracingFetches } from "./observe/channels.js";
 import type { IsrEventName, IsrListener } from "./observe/events.js";
@@ -27,6 +27,7 @@ export class Engine<V, E = void> implements Isr<V, E> {
   readonly store: Store;
   readonly #options: ResolvedOptions<V, E>;
   readonly #prefix: string;
+  readonly #keys: KeyEncoder;
   readonly #log: Log;
   readonly #flights = new FlightTable<V>();
   readonly #tags: TagRegistry;
@@ -59,6 +60,7 @@ export class Engine<V, E = void> implements Isr<V, E> {
     this.namespace = resolved.namespace;
     this.store = resolved.store ?? defaultStore();
     this.#prefix = namespacePrefix(this.namespace);
+    this.#keys = new KeyEncoder(this.#prefix);
     this.#log = new Log(resolved.logger);
     this.#tags = new TagRegistry(resolved.maxTags);
     this.#backoff = resolved.errorBackoff && new ErrorBackoff(resolved.errorBackoff, resolved.now);
@@ -138,29 +140,29 @@ export class Engine<V, E = void> implements Isr<V, E> {
   }
 
   /**
-   * `get`'s answers. A fresh hit on the entry answered last, in the same millisecond, gets
-   * the same (frozen) answer: a hot key then costs no allocation at all.
+   * `get`'s answers. A fresh hit on the entry answered just before, in the same millisecond,
+   * shares one frozen answer with it: a hot key then costs no allocation, while keys hit in
+   * turn pay for no freezing.
    */
   readonly #publicAnswer: Answer<V, Promise<IsrResult<V>>> = {
     hit: (value, state, ageMs, _key, entry) => {
-      if (state === "fresh" && entry === this.#answeredEntry && ageMs === this.#answeredAgeMs) {
-        return this.#answered as Promise<IsrResult<V>>;
+      if (state !== "fresh") return Promise.resolve({ value, state, ageMs });
+      if (entry === this.#answeredEntry && ageMs === this.#answeredAgeMs) {
+        this.#answered ??= Promise.resolve(Object.freeze({ value, state, ageMs }));
+        return this.#answered;
       }
-      const answer = Promise.resolve(Object.freeze({ value, state, ageMs }));
-      if (state === "fresh") {
-        this.#answeredEntry = entry;
-        this.#answeredAgeMs = ageMs;
-        this.#answered = answer;
-      }
-      return answer;
+      this.#answeredEntry = entry;
+      this.#answeredAgeMs = ageMs;
+      this.#answered = undefined;
+      return Promise.resolve({ value, state, ageMs });
     },
     miss: (pending) => pending.then(publicResult),
   };
 
-  /** The store key of `key`; the last one is remembered, since hot paths ask for the same key again. */
+  /** The store key of `key`; the same key asked again costs an identity check. */
   #storeKeyOf(key: CacheKey): string {
     if (key === this.#lastKey) return this.#lastStoreKey;
-    const storeKey = encodeKey(this.#prefix, key);
+    const storeKey = this.#keys.encode(key);
     // Only strings: an array key may be mutated by its owner after this call.
     if (typeof key === "string") {
       this.#lastKey = key;
@@ -210,7 +212,7 @@ export class Engine<V, E = void> implements Isr<V, E> {
   }
 
   async invalidate(key: CacheKey): Promise<void> {
-    const storeKey = encodeKey(this.#prefix, key);
+    const storeKey = this.#keys.encode(key);
     this.#flights.detach(storeKey);
     this.#admission.forget(storeKey);
     this.#backoff?.succeeded(storeKey);
@@ -238,7 +240,7 @@ export class Engine<V, E = void> implements Isr<V, E> {
 
   async revalidate(key: CacheKey, extracted: E): Promise<V> {
     if (this.#closed) throw new IsrClosedError();
-    const storeKey = encodeKey(this.#prefix, key);
+    const storeKey = this.#keys.encode(key);
     let previous: StoreEntry<V> | undefined;
     try {
       previous = (await this.store.get(storeKey)) as StoreEntry<V> | undefined;

@@ -54,3 +54,71 @@ export function decodeKey(prefix: string, storeKey: string): CacheKey | undefine
     return undefined;
   }
 }
+
+/** Most keys an encoder remembers before it starts over (a flood of new keys only costs re-encoding). */
+const ENCODER_MAX = 10_000;
+
+type Trie = Map<string | number | typeof END, Trie | string>;
+const END = Symbol("end");
+
+/**
+ * Encodes keys under one namespace and remembers what it encoded, handing back the very same
+ * string object each time. A store's map then finds it by its cached hash instead of hashing
+ * and flattening a freshly built string on every request, which dominated the cost of a hit
+ * on large caches. Array keys are remembered in a trie of their parts: Map keys keep `1` and
+ * `"1"` apart, and an END mark keeps `["a"]` apart from `["a", "b"]`.
+ */
+export class KeyEncoder {
+  readonly #prefix: string;
+  readonly #strings = new Map<string, string>();
+  readonly #arrays: Trie = new Map();
+  #remembered = 0;
+
+  constructor(prefix: string) {
+    this.#prefix = prefix;
+  }
+
+  encode(key: CacheKey): string {
+    if (typeof key === "string") {
+      const known = this.#strings.get(key);
+      if (known !== undefined) return known;
+      const encoded = encodeKey(this.#prefix, key);
+      this.#remember();
+      this.#strings.set(key, encoded);
+      return encoded;
+    }
+    if (!Array.isArray(key)) return encodeKey(this.#prefix, key);
+    let node = this.#arrays;
+    for (const part of key) {
+      const next = node.get(part);
+      if (next === undefined || typeof next === "string") return this.#rememberArray(key);
+      node = next;
+    }
+    const known = node.get(END);
+    return typeof known === "string" ? known : this.#rememberArray(key);
+  }
+
+  #rememberArray(key: readonly (string | number)[]): string {
+    // Validates the parts too: a bad key throws before anything is remembered.
+    const encoded = encodeKey(this.#prefix, key);
+    this.#remember();
+    let node = this.#arrays;
+    for (const part of key) {
+      let next = node.get(part);
+      if (next === undefined || typeof next === "string") {
+        next = new Map();
+        node.set(part, next);
+      }
+      node = next;
+    }
+    node.set(END, encoded);
+    return encoded;
+  }
+
+  #remember(): void {
+    if (++this.#remembered <= ENCODER_MAX) return;
+    this.#strings.clear();
+    this.#arrays.clear();
+    this.#remembered = 1;
+  }
+}

@@ -27,14 +27,19 @@ describe("the default clock", () => {
 });
 
 describe("get's answers", () => {
-  it("are frozen objects with exactly value, state and ageMs", async () => {
-    const isr = createIsr<{ n: number }>({ fetch: () => ({ n: 1 }), store: createMemoryStore() });
+  it("have exactly value, state and ageMs; repeated fresh hits in one millisecond share a frozen one", async () => {
+    const clock = { now: () => 5_000 };
+    const isr = createIsr<{ n: number }>({
+      fetch: () => ({ n: 1 }),
+      store: createMemoryStore(),
+      now: clock.now,
+    });
     const miss = await isr.get("k");
-    const hits = await Promise.all([isr.get("k"), isr.get("k")]);
-    for (const answer of [miss, ...hits]) {
-      expect(Object.isFrozen(answer)).toBe(true);
+    const hits = await Promise.all([isr.get("k"), isr.get("k"), isr.get("k")]);
+    for (const answer of [miss, ...hits])
       expect(Object.keys(answer).sort()).toEqual(["ageMs", "state", "value"]);
-    }
-    expect(hits.map((h) => h.state)).toEqual(["fresh", "fresh"]);
+    expect(hits.map((h) => h.state)).toEqual(["fresh", "fresh", "fresh"]);
+    expect(hits[1]).toBe(hits[2]);
+    expect(Object.isFrozen(hits[1])).toBe(true);
   });
 });

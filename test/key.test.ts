@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createIsr, createMemoryStore, DEFAULT_CACHE_KEY } from "../src/index.js";
-import { encodeKey, namespacePrefix } from "../src/key.js";
+import { type CacheKey, encodeKey, KeyEncoder, namespacePrefix } from "../src/key.js";
 import { countingFetch } from "./helpers.js";
 
 describe("key encoding", () => {
@@ -89,5 +89,50 @@ describe("keys through the engine", () => {
     expect(a.store).toBe(b.store);
     await a.get("k");
     expect(await b.get("k")).toMatchObject({ value: "first", state: "fresh" });
+  });
+});
+
+describe("KeyEncoder (remembers encodings, hands back the same string)", () => {
+  const prefix = namespacePrefix("ns");
+
+  it("encodes exactly like encodeKey, and returns the very same string for a key asked again", () => {
+    const encoder = new KeyEncoder(prefix);
+    for (const key of ["a", ["a"], ["a", "b"], ["x", 1], ["x", "1"], [], ""] as const) {
+      expect(encoder.encode(key)).toBe(encodeKey(prefix, key));
+    }
+    const first = encoder.encode(["settings", "acme"]);
+    expect(encoder.encode(["settings", "acme"])).toBe(first);
+    expect(encoder.encode(`a${"b"}`)).toBe(encoder.encode("ab"));
+  });
+
+  it("keeps apart what encodeKey keeps apart", () => {
+    const encoder = new KeyEncoder(prefix);
+    const pairs: [CacheKey, CacheKey][] = [
+      [
+        ["x", 1],
+        ["x", "1"],
+      ],
+      [["a"], ["a", "b"]],
+      ["a", ["a"]],
+      [[], [""]],
+    ];
+    for (const [a, b] of pairs) {
+      expect(encoder.encode(a)).not.toBe(encoder.encode(b));
+      expect(encoder.encode(b)).not.toBe(encoder.encode(a));
+    }
+  });
+
+  it("throws for bad keys and remembers nothing for them", () => {
+    const encoder = new KeyEncoder(prefix);
+    expect(() => encoder.encode(["ok", {} as never])).toThrow(TypeError);
+    expect(() => encoder.encode(["ok", {} as never])).toThrow(TypeError);
+    expect(() => encoder.encode(null as never)).toThrow(TypeError);
+    expect(encoder.encode(["ok"])).toBe(encodeKey(prefix, ["ok"]));
+  });
+
+  it("stays correct past its bound (it starts over)", () => {
+    const encoder = new KeyEncoder(prefix);
+    for (let i = 0; i < 25_000; i++) expect(encoder.encode(["k", i])).toBe(encodeKey(prefix, ["k", i]));
+    expect(encoder.encode("z")).toBe(encodeKey(prefix, "z"));
   });
 });
