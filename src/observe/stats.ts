@@ -14,10 +14,16 @@ export class Histogram {
   }
 
   record(value: number): void {
+    // Binary search: every cache hit records its age.
     const bounds = this.#bounds;
-    let i = 0;
-    while (i < bounds.length && value > (bounds[i] as number)) i++;
-    this.#counts[i] = (this.#counts[i] as number) + 1;
+    let low = 0;
+    let high = bounds.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (value > (bounds[middle] as number)) low = middle + 1;
+      else high = middle;
+    }
+    this.#counts[low] = (this.#counts[low] as number) + 1;
     this.#sum += value;
     this.#count += 1;
   }
