@@ -234,7 +234,8 @@ function countOrInfinity(name: string, value: unknown): number {
   return value;
 }
 
-function hasMethods(value: unknown, methods: readonly string[]): boolean {
+/** True for an object with a function under each of `methods` (options are checked by shape). */
+export function hasMethods(value: unknown, methods: readonly string[]): boolean {
   return (
     value !== null &&
     typeof value === "object" &&

@@ -1,4 +1,5 @@
 import { LRUCache } from "lru-cache";
+import { describeValue } from "../options.js";
 import type { EvictionReason, Store, StoreEntry } from "./store.js";
 import { LocalTagChannel } from "./tag-channel.js";
 
@@ -56,12 +57,8 @@ export function estimateEntrySize(entry: StoreEntry, key: string): number {
 function checkPositiveInteger(name: string, value: unknown): void {
   if (value === undefined) return;
   if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
-    throw new TypeError(`isr-plug: "${name}" must be a positive integer, got ${describe(value)}`);
+    throw new TypeError(`isr-plug: "${name}" must be a positive integer, got ${describeValue(value)}`);
   }
-}
-
-function describe(value: unknown): string {
-  return typeof value === "string" ? JSON.stringify(value) : String(value);
 }
 
 /**
@@ -76,13 +73,13 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
   checkPositiveInteger("max", max);
   checkPositiveInteger("maxBytes", maxBytes);
   if (sizeOf !== undefined && typeof sizeOf !== "function") {
-    throw new TypeError(`isr-plug: "sizeOf" must be a function, got ${describe(sizeOf)}`);
+    throw new TypeError(`isr-plug: "sizeOf" must be a function, got ${describeValue(sizeOf)}`);
   }
   if (sizeOf !== undefined && maxBytes === undefined) {
     throw new TypeError('isr-plug: "sizeOf" only applies with "maxBytes"');
   }
   if (now !== undefined && typeof now !== "function") {
-    throw new TypeError(`isr-plug: "now" must be a function, got ${describe(now)}`);
+    throw new TypeError(`isr-plug: "now" must be a function, got ${describeValue(now)}`);
   }
 
   const size = sizeOf ?? estimateEntrySize;

@@ -1,4 +1,6 @@
+import { coarseNow } from "../../clock.js";
 import type { Logger } from "../../log.js";
+import { describeValue, hasMethods } from "../../options.js";
 import { DEFAULT_MEMORY_MAX } from "../memory.js";
 import { checkClient, type RedisClientLike, type RedisConnection } from "./client.js";
 import { jsonSerializer, type RedisSerializer } from "./codec.js";
@@ -67,7 +69,7 @@ export interface RedisStoreOptions {
   logger?: Logger;
   /**
    * The clock entries are stamped with, in ms: pass the engine's `now` if you gave it one.
-   * @default Date.now
+   * @default Date.now, read at most once per millisecond (the engine's default clock)
    */
   now?: () => number;
 }
@@ -101,17 +103,8 @@ const OPTION_NAMES = new Set([
   "now",
 ]);
 
-export function describe(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "function") return "a function";
-  if (Array.isArray(value)) return "an array";
-  if (value === null) return "null";
-  if (typeof value === "object") return "an object";
-  return String(value);
-}
-
 function fail(name: string, expected: string, value: unknown): never {
-  throw new TypeError(`isr-plug: redis store "${name}" must be ${expected}, got ${describe(value)}`);
+  throw new TypeError(`isr-plug: redis store "${name}" must be ${expected}, got ${describeValue(value)}`);
 }
 
 function integer(name: string, value: unknown, fallback: number): number {
@@ -130,16 +123,10 @@ function duration(name: string, value: unknown, fallback: number): number {
   return value;
 }
 
-function hasMethods(value: unknown, names: readonly string[]): boolean {
-  if (value === null || typeof value !== "object") return false;
-  const record = value as Record<string, unknown>;
-  return names.every((name) => typeof record[name] === "function");
-}
-
 /** Validates the options; a `TypeError` names the first bad one. */
 export function resolveRedisOptions(options: RedisStoreOptions): ResolvedRedisOptions {
   if (options === null || typeof options !== "object") {
-    throw new TypeError(`isr-plug: redis store options must be an object, got ${describe(options)}`);
+    throw new TypeError(`isr-plug: redis store options must be an object, got ${describeValue(options)}`);
   }
   for (const name of Object.keys(options)) {
     if (!OPTION_NAMES.has(name)) throw new TypeError(`isr-plug: unknown redis store option "${name}"`);
@@ -186,6 +173,6 @@ export function resolveRedisOptions(options: RedisStoreOptions): ResolvedRedisOp
     breakerCooldownMs,
     serializer,
     logger,
-    now: now ?? Date.now,
+    now: now ?? coarseNow,
   };
 }
