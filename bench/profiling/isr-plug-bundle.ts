@@ -1,4 +1,5 @@
 import type * as IsrPlug from "../../src/index.js";
+import { isrPlugCache } from "../peers/isr-plug.js";
 import type { Peer } from "../peers/types.js";
 
 /**
@@ -10,20 +11,10 @@ export const peer: Peer = {
   call: "get (memory store)",
   version: "working tree, bundled",
   order: 1,
-  async create({ fetch, ttlMs, staleTtlMs, max }) {
+  async create(options) {
     // Computed: the build exists only once bench/profile.ts has made it.
     const specifier = "../results/build/index.js";
     const { createIsr, createMemoryStore } = (await import(specifier)) as typeof IsrPlug;
-    const isr = createIsr<unknown, void>({
-      fetch: (_extracted, { key }) => fetch(key as string),
-      ttlMs,
-      staleTtlMs,
-      store: createMemoryStore({ max }),
-    });
-    return {
-      get: (key) => isr.get(key),
-      valueOf: (result) => (result as { value: unknown }).value,
-      close: () => isr.close(),
-    };
+    return isrPlugCache({ createIsr, createMemoryStore }, options);
   },
 };
