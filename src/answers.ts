@@ -7,14 +7,14 @@ export interface Need<V> {
   /** What the fetch's `previous` shows (none after a hard tag invalidation). */
   previous: StoreEntry<V> | undefined;
   /** A value still in its stale-if-error window, served if the fetch fails or is slow. */
-  fallback: StoreEntry<V> | undefined;
+  staleIfError: StoreEntry<V> | undefined;
   /** The entry the request read from the store, whatever its standing (for a fleet's `coordinate`). */
   seen: StoreEntry<V> | undefined;
 }
 
 export const NOTHING_SEEN: Need<never> = Object.freeze({
   previous: undefined,
-  fallback: undefined,
+  staleIfError: undefined,
   seen: undefined,
 });
 

@@ -36,3 +36,22 @@ export function coarseNow(): number {
   }
   return reading;
 }
+
+/**
+ * A clock for durations (backoff waits, admission lapses, sweeps): it never goes back.
+ * With the default wall clock it is `performance.now()`. With a clock the user gave (a test's
+ * hand-driven `now`), it advances by that clock's forward moves and ignores its steps back,
+ * so a clock set back 5 s stretches no wait by 5 s.
+ */
+export function monotonicFrom(now: () => number): () => number {
+  if (now === coarseNow) return () => performance.now();
+  let last = Number.NaN;
+  let elapsed = 0;
+  return () => {
+    const reading = now();
+    // The first reading (last is NaN) and a step back only move the mark.
+    if (reading > last) elapsed += reading - last;
+    last = reading;
+    return elapsed;
+  };
+}

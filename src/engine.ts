@@ -1,32 +1,38 @@
-import { FetchLimiter, KeyAdmission } from "./admission.js";
 import { type Answer, type Need, NOTHING_SEEN, publicResult, SERVED_ANSWER } from "./answers.js";
-import { ErrorBackoff } from "./backoff.js";
-import { ageOf, createEntry, Standing, standingOf } from "./entry.js";
-import { IsrClosedError, IsrError, IsrFetchError, IsrKeyRejectedError, IsrTimeoutError } from "./errors.js";
-import { FetchControl } from "./fetch-context.js";
+import { monotonicFrom } from "./clock.js";
+import { ageOf, Standing, standingOf } from "./entry.js";
+import { IsrClosedError, IsrDeadlockError, IsrKeyRejectedError, withoutStack } from "./errors.js";
+import { KeyAdmission } from "./fetch/admission.js";
+import { ErrorBackoff } from "./fetch/backoff.js";
+import { FlightTable } from "./fetch/flights.js";
+import { FetchLimiter } from "./fetch/limiter.js";
+import { FetchRunner } from "./fetch/runner.js";
 import type { InspectedEntry, Isr, IsrResult, Served } from "./isr.js";
-import { type CacheKey, decodeKey, KeyEncoder, namespacePrefix } from "./key.js";
+import { type CacheKey, decodeKey, KeyEncoder, keyText, namespacePrefix, privateNamespace } from "./key.js";
 import { Log } from "./log.js";
-import { fetchTracing, tracingFetches } from "./observe/channels.js";
 import type { IsrEventName, IsrListener } from "./observe/events.js";
 import { describeEntry } from "./observe/inspect.js";
 import { Observer } from "./observe/observer.js";
 import { RecentKeys } from "./observe/recent.js";
 import type { IsrStats } from "./observe/stats.js";
-import { type IsrOptions, type ResolvedOptions, resolveOptions } from "./options.js";
-import { type Flight, FlightTable } from "./single-flight.js";
+import { DEFAULTS, type IsrOptions, type ResolvedOptions, resolveOptions } from "./options.js";
+import { StaleIfError } from "./stale-if-error.js";
+import { StoreHealth } from "./store-health.js";
 import { defaultStore } from "./stores/memory.js";
-import type { FetchPurpose, Store, StoreEntry } from "./stores/store.js";
+import type { Store, StoreEntry } from "./stores/store.js";
 import { checkTag, type InvalidationMode, TagRegistry, TagVerdict } from "./tags.js";
-import { withTimeout } from "./timeout.js";
 
 export type { InspectedEntry, Isr, IsrResult, IsrState, Served } from "./isr.js";
 
+/**
+ * The engine: the public API and the freshness state machine (fresh → serve; stale → serve
+ * and refresh once in the background; miss or too stale → fetch, single-flight). The fetch
+ * path itself (slot, deadline, checks, write) is the runner's.
+ */
 export class Engine<V, E = void> implements Isr<V, E> {
   readonly namespace: string;
   readonly store: Store;
   readonly #options: ResolvedOptions<V, E>;
-  readonly #prefix: string;
   readonly #keys: KeyEncoder;
   readonly #log: Log;
   readonly #flights = new FlightTable<V>();
@@ -34,21 +40,16 @@ export class Engine<V, E = void> implements Isr<V, E> {
   readonly #backoff: ErrorBackoff | undefined;
   readonly #limiter: FetchLimiter;
   readonly #admission: KeyAdmission;
-  /**
-   * Refusals under a flood reuse one error each: a stack trace per refused request would
-   * cost us more than the request costs the sender.
-   */
-  readonly #tooManyKeys: IsrKeyRejectedError;
-  readonly #keyTooLong: IsrKeyRejectedError;
-  /** Entries served to their waiters but not stored (noCache, invalidated meanwhile). */
-  readonly #unstored = new WeakSet<StoreEntry>();
   readonly #observer: Observer;
   readonly #recent = new RecentKeys<E>();
+  readonly #health: StoreHealth;
+  readonly #runner: FetchRunner<V, E>;
+  readonly #staleIfError: StaleIfError<V>;
   readonly #stopWatchingEvictions: (() => void) | undefined;
   readonly #stopHearingTags: (() => void) | undefined;
   #closed = false;
-  #storeFailing = false;
-  #lastKey: CacheKey | undefined;
+  #closing: Promise<void> | undefined;
+  #lastKey: string | undefined;
   #lastStoreKey = "";
   #answeredEntry: StoreEntry<V> | undefined;
   #answeredAgeMs = -1;
@@ -57,26 +58,55 @@ export class Engine<V, E = void> implements Isr<V, E> {
   constructor(options: IsrOptions<V, E>, knownOptions?: readonly string[]) {
     const resolved = resolveOptions(options, knownOptions);
     this.#options = resolved;
-    this.namespace = resolved.namespace;
     this.store = resolved.store ?? defaultStore();
-    this.#prefix = namespacePrefix(this.namespace);
-    this.#keys = new KeyEncoder(this.#prefix);
+    if (resolved.namespace === undefined && this.store.coordinate !== undefined) {
+      throw new TypeError(
+        'isr-plug: "namespace" is required with a store shared by several processes: name the data, so that the processes serving it share it and nothing else does',
+      );
+    }
+    this.namespace = resolved.namespace ?? privateNamespace(DEFAULTS.namespace);
+    const prefix = namespacePrefix(this.namespace);
+    this.#keys = new KeyEncoder(prefix);
     this.#log = new Log(resolved.logger);
     this.#tags = new TagRegistry(resolved.maxTags);
-    this.#backoff = resolved.errorBackoff && new ErrorBackoff(resolved.errorBackoff, resolved.now);
+    const elapsed = monotonicFrom(resolved.now);
+    this.#backoff = resolved.errorBackoff && new ErrorBackoff(resolved.errorBackoff, elapsed);
     this.#limiter = new FetchLimiter(resolved.maxConcurrentFetches, resolved.maxQueuedFetches);
-    this.#admission = new KeyAdmission(resolved.maxKeys, resolved.now);
-    this.#tooManyKeys = new IsrKeyRejectedError(`more than maxKeys (${resolved.maxKeys}) keys`);
-    this.#keyTooLong = new IsrKeyRejectedError(`longer than maxKeyLength (${resolved.maxKeyLength})`);
+    this.#admission = new KeyAdmission(resolved.maxKeys, elapsed);
     this.#observer = new Observer(this.namespace, this.#log);
-    this.#stopWatchingEvictions = this.store.onEvict?.((storeKey, reason) => {
-      const key = decodeKey(this.#prefix, storeKey);
-      if (key !== undefined) this.#observer.evicted(key, reason);
+    this.#health = new StoreHealth(this.namespace, this.#log);
+    this.#staleIfError = new StaleIfError<V>({
+      namespace: this.namespace,
+      now: resolved.now,
+      observer: this.#observer,
+      log: this.#log,
+      softTimeoutMs: resolved.softTimeoutMs,
     });
-    // Other engines on this store (in this process, or the fleet's) invalidate tags too.
-    this.#stopHearingTags = this.store.tags?.subscribe(this.namespace, ({ tag, mode, at }) => {
-      if (tag === undefined) this.#tags.raiseFloor(mode, at);
-      else this.#tags.invalidate(tag, mode, at);
+    this.#runner = new FetchRunner<V, E>({
+      options: resolved,
+      namespace: this.namespace,
+      store: this.store,
+      flights: this.#flights,
+      limiter: this.#limiter,
+      admission: this.#admission,
+      backoff: this.#backoff,
+      tags: this.#tags,
+      keys: this.#keys,
+      observer: this.#observer,
+      recent: this.#recent,
+      health: this.#health,
+      elapsed,
+      closed: () => this.#closed,
+    });
+    this.#stopWatchingEvictions = this.store.onEvict?.((storeKey, reason) => {
+      const key = decodeKey(prefix, storeKey);
+      if (key === undefined) return;
+      this.#admission.forget(storeKey);
+      this.#observer.evicted(key, reason);
+    });
+    // Every engine on this store (in this process, or the fleet's) shares the namespace's invalidations.
+    this.#stopHearingTags = this.store.tags?.subscribe(this.namespace, (invalidation) => {
+      this.#tags.record(invalidation);
     });
   }
 
@@ -118,7 +148,7 @@ export class Engine<V, E = void> implements Isr<V, E> {
    * @internal
    */
   isStored(entry: StoreEntry<V>): boolean {
-    return !this.#unstored.has(entry);
+    return !this.#runner.unstored.has(entry);
   }
 
   revalidateById(id: string): Promise<V> {
@@ -159,16 +189,21 @@ export class Engine<V, E = void> implements Isr<V, E> {
     miss: (pending) => pending.then(publicResult),
   };
 
-  /** The store key of `key`; the same key asked again costs an identity check. */
+  /** The store key of `key` (a `TypeError` for anything else); the same string asked again costs a comparison. */
   #storeKeyOf(key: CacheKey): string {
+    if (typeof key !== "string") return this.#keys.encode(key);
     if (key === this.#lastKey) return this.#lastStoreKey;
     const storeKey = this.#keys.encode(key);
-    // Only strings: an array key may be mutated by its owner after this call.
-    if (typeof key === "string") {
-      this.#lastKey = key;
-      this.#lastStoreKey = storeKey;
-    }
+    this.#lastKey = key;
+    this.#lastStoreKey = storeKey;
     return storeKey;
+  }
+
+  /** A refused key is answered with an error of its own, built without a stack trace. */
+  #tooLong(): IsrKeyRejectedError {
+    return withoutStack(
+      () => new IsrKeyRejectedError(`longer than maxKeyLength (${this.#options.maxKeyLength})`),
+    );
   }
 
   /**
@@ -182,29 +217,27 @@ export class Engine<V, E = void> implements Isr<V, E> {
 
   #lookup<R>(key: CacheKey, extracted: E, answer: Answer<V, R>): R {
     const storeKey = this.#storeKeyOf(key);
-    if (storeKey.length > this.#options.maxKeyLength) {
-      return answer.miss(Promise.reject(this.#keyTooLong));
-    }
+    if (storeKey.length > this.#options.maxKeyLength) return answer.miss(Promise.reject(this.#tooLong()));
     let found: ReturnType<Store["get"]>;
     try {
       found = this.store.get(storeKey);
     } catch (error) {
-      this.#storeFailed(error);
+      this.#health.failed(error);
       return this.#decide(storeKey, key, extracted, undefined, answer);
     }
     // An entry (it has a numeric storedAt) or nothing: a synchronous answer, no promise hop.
     if (found === undefined || typeof (found as StoreEntry).storedAt === "number") {
-      if (this.#storeFailing) this.#storeRecovered();
+      if (this.#health.failing) this.#health.answered();
       return this.#decide(storeKey, key, extracted, found as StoreEntry<V> | undefined, answer);
     }
     // An async store: whatever the lookup finds, the answer is a miss-shaped promise.
     const decided = Promise.resolve(found).then(
       (entry) => {
-        if (this.#storeFailing) this.#storeRecovered();
+        this.#health.answered();
         return this.#decide(storeKey, key, extracted, entry as StoreEntry<V> | undefined, SERVED_ANSWER<V>());
       },
       (error: unknown) => {
-        this.#storeFailed(error);
+        this.#health.failed(error);
         return this.#decide(storeKey, key, extracted, undefined, SERVED_ANSWER<V>());
       },
     );
@@ -228,39 +261,51 @@ export class Engine<V, E = void> implements Isr<V, E> {
     if (mode !== "soft" && mode !== "hard") {
       throw new TypeError(`isr-plug: invalidateTag mode must be "soft" or "hard", got ${String(mode)}`);
     }
-    // After every earlier invalidation: values stored since then (moved past it) count as older.
-    const at = Math.max(this.#options.now(), this.#tags.latestAt + 1);
-    this.#tags.invalidate(tag, mode, at);
+    const channel = this.store.tags;
+    // Without a channel the engine numbers its own invalidations; with one, the channel numbers
+    // them and this engine hears them back (before `publish` settles, even when it rejects).
+    if (channel === undefined) this.#tags.record({ tag, mode, seq: this.#tags.next() });
     this.#observer.tagInvalidated(tag, mode);
     if (this.#log.debugEnabled())
       this.#log.debug({ namespace: this.namespace, tag, mode }, "tag invalidated");
-    // Applied here first; a failure to tell the others rejects (as a fleet store's delete does).
-    await this.store.tags?.publish(this.namespace, { tag, mode, at });
+    await channel?.publish(this.namespace, { tag, mode });
   }
 
   async revalidate(key: CacheKey, extracted: E): Promise<V> {
     if (this.#closed) throw new IsrClosedError();
     const storeKey = this.#keys.encode(key);
+    if (storeKey.length > this.#options.maxKeyLength) throw this.#tooLong();
     let previous: StoreEntry<V> | undefined;
     try {
       previous = (await this.store.get(storeKey)) as StoreEntry<V> | undefined;
     } catch (error) {
-      this.#storeFailed(error);
+      this.#health.failed(error);
     }
     const seen = previous;
     if (previous !== undefined && this.#tags.verdict(previous) === TagVerdict.Hard) previous = undefined;
-    const need: Need<V> = { previous, fallback: undefined, seen };
+    const need: Need<V> = { previous, staleIfError: undefined, seen };
     return (await this.#fetchForRequest(storeKey, key, extracted, need, "revalidate")).value;
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
+    this.#closing ??= this.#shutDown();
+    return this.#closing;
+  }
+
+  async #shutDown(): Promise<void> {
     this.#closed = true;
     this.#stopWatchingEvictions?.();
     this.#stopHearingTags?.();
     this.#limiter.refuseQueued();
     const flights = this.#flights.all();
     for (const flight of flights) flight.controller.abort(new IsrClosedError());
-    await Promise.allSettled(flights.map((flight) => flight.promise));
+    const abandoned = await this.#runner.settle(flights, this.#options.closeTimeoutMs);
+    if (abandoned.length > 0) {
+      this.#log.warn(
+        { namespace: this.namespace, keys: abandoned.slice(0, 20), count: abandoned.length },
+        "closed with fetches still running past closeTimeoutMs (they ignore their abort signal); abandoned",
+      );
+    }
   }
 
   #decide<R>(
@@ -287,15 +332,15 @@ export class Engine<V, E = void> implements Isr<V, E> {
         if (this.#log.debugEnabled()) this.#log.debug({ namespace: this.namespace, key, ageMs }, "stale hit");
         return answer.hit(entry.value, "stale", ageMs, key, entry);
       }
-      case Standing.Fallback:
+      case Standing.StaleIfError:
         return answer.miss(
-          this.#serveByFetch(storeKey, key, extracted, { previous: entry, fallback: entry, seen: entry }),
+          this.#serveByFetch(storeKey, key, extracted, { previous: entry, staleIfError: entry, seen: entry }),
         );
       default: {
         // A too-stale value may still inform a conditional fetch; a hard-invalidated one may not.
         const previous = verdict === TagVerdict.Hard ? undefined : entry;
         return answer.miss(
-          this.#serveByFetch(storeKey, key, extracted, { previous, fallback: undefined, seen: entry }),
+          this.#serveByFetch(storeKey, key, extracted, { previous, staleIfError: undefined, seen: entry }),
         );
       }
     }
@@ -317,9 +362,9 @@ export class Engine<V, E = void> implements Isr<V, E> {
   }
 
   /**
-   * A request that needs a fetch. It joins the key's flight or starts one. With a
-   * `fallback` (a value still inside its stale-if-error window), the request gets that value
-   * instead of an error, or instead of waiting past `softTimeoutMs`.
+   * A request that needs a fetch. It joins the key's flight or starts one. With `staleIfError`
+   * (a value still inside its stale-if-error window), the request gets that value instead of
+   * an error, or instead of waiting past `softTimeoutMs`.
    */
   #fetchForRequest(
     storeKey: string,
@@ -328,93 +373,67 @@ export class Engine<V, E = void> implements Isr<V, E> {
     need: Need<V>,
     purpose: "miss" | "revalidate",
   ): Promise<Served<V>> {
-    const fallback = need.fallback;
+    const staleIfError = need.staleIfError;
     let flight = this.#flights.get(storeKey);
     if (flight === undefined) {
-      const refused = this.#refusal(storeKey, fallback);
+      const refused = this.#refusal(storeKey, need);
       if (refused !== undefined) {
-        return fallback === undefined
+        return staleIfError === undefined
           ? Promise.reject(refused)
-          : Promise.resolve(this.#fallback(key, fallback, refused));
+          : Promise.resolve(this.#staleIfError.serve(key, staleIfError, refused));
       }
       if (this.#log.debugEnabled()) this.#log.debug({ namespace: this.namespace, key }, "miss, fetching");
-      flight = this.#startFetch(storeKey, key, extracted, purpose, need, false);
+      flight = this.#runner.start({
+        key,
+        storeKey,
+        extracted,
+        purpose,
+        previous: need.previous,
+        seen: need.seen,
+        slot: undefined,
+        // Only a key with nothing stored takes a place under maxKeys: replacing an entry adds none.
+        admitted: need.seen === undefined,
+      });
+    } else if (this.#runner.callingFetchOf(storeKey)) {
+      return Promise.reject(new IsrDeadlockError(keyText(key)));
     }
     const fetched = flight.promise.then((entry): Served<V> | Promise<Served<V>> => {
       // A refresh this request joined may have been left to another process: fetch for real.
       if (entry === undefined) return this.#fetchForRequest(storeKey, key, extracted, need, purpose);
       return { value: entry.value, state: "miss", ageMs: ageOf(entry, this.#options.now()), key, entry };
     });
-    return fallback === undefined ? fetched : this.#withFallback(fetched, key, fallback);
+    return staleIfError === undefined ? fetched : this.#staleIfError.answer(fetched, key, staleIfError);
   }
 
   /** Why a new fetch for a request must not start, if it must not. */
-  #refusal(storeKey: string, fallback: StoreEntry<V> | undefined): unknown {
+  #refusal(storeKey: string, need: Need<V>): unknown {
     if (this.#closed) return new IsrClosedError();
     // Only a request that has something to serve skips a failing origin.
-    if (fallback !== undefined) {
+    if (need.staleIfError !== undefined) {
       const waiting = this.#backoff?.waiting(storeKey);
       if (waiting !== undefined) return waiting.error;
     }
-    if (!this.#admission.admit(storeKey)) return this.#tooManyKeys;
+    if (need.seen === undefined && !this.#admission.admit(storeKey)) {
+      return withoutStack(() => new IsrKeyRejectedError(`more than maxKeys (${this.#options.maxKeys}) keys`));
+    }
     return undefined;
-  }
-
-  #withFallback(fetched: Promise<Served<V>>, key: CacheKey, fallback: StoreEntry<V>): Promise<Served<V>> {
-    const softTimeoutMs = this.#options.softTimeoutMs;
-    return new Promise<Served<V>>((resolve) => {
-      // After a soft deadline has served the fallback, the fetch's own end changes nothing here.
-      let answered = false;
-      const answer = (served: Served<V>) => {
-        answered = true;
-        resolve(served);
-      };
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      if (softTimeoutMs !== undefined) {
-        timer = setTimeout(() => {
-          this.#observer.timedOut(key, softTimeoutMs, true);
-          answer(this.#fallback(key, fallback, new IsrTimeoutError(softTimeoutMs, keyText(key), true)));
-        }, softTimeoutMs);
-      }
-      fetched.then(
-        (served) => {
-          clearTimeout(timer);
-          if (!answered) answer(served);
-        },
-        (error: unknown) => {
-          clearTimeout(timer);
-          if (!answered) answer(this.#fallback(key, fallback, error));
-        },
-      );
-    });
-  }
-
-  #fallback(key: CacheKey, entry: StoreEntry<V>, error: unknown): Served<V> {
-    const ageMs = ageOf(entry, this.#options.now());
-    this.#observer.fellBack(key, ageMs, error);
-    this.#log.warn(
-      { namespace: this.namespace, key, ageMs, err: error },
-      "fetch failed or is slow; serving the last good value",
-    );
-    return { value: entry.value, state: "stale", ageMs, key, entry, error };
   }
 
   #refreshInBackground(storeKey: string, key: CacheKey, extracted: E, stale: StoreEntry<V>): void {
     if (this.#closed || this.#flights.has(storeKey)) return;
     if (this.#backoff?.waiting(storeKey) !== undefined) return;
-    if (!this.#limiter.tryAcquire()) return;
-    if (!this.#admission.admit(storeKey)) {
-      this.#limiter.release();
-      return;
-    }
-    const flight = this.#startFetch(
-      storeKey,
+    const slot = this.#limiter.tryAcquire();
+    if (slot === undefined) return;
+    const flight = this.#runner.start({
       key,
+      storeKey,
       extracted,
-      "refresh",
-      { previous: stale, fallback: undefined, seen: stale },
-      true,
-    );
+      purpose: "refresh",
+      previous: stale,
+      seen: stale,
+      slot,
+      admitted: false,
+    });
     const startedAt = performance.now();
     flight.promise.then(
       (entry) => {
@@ -436,159 +455,6 @@ export class Engine<V, E = void> implements Isr<V, E> {
       },
     );
   }
-
-  /**
-   * Starts the one flight of `storeKey`. A coordinating store (a fleet on Redis) decides
-   * whether this process fetches; a refresh it leaves to another process resolves undefined.
-   */
-  #startFetch(
-    storeKey: string,
-    key: CacheKey,
-    extracted: E,
-    purpose: FetchPurpose,
-    need: Need<V>,
-    holdsSlot: boolean,
-  ): Flight<V> {
-    return this.#flights.start(storeKey, (flight) => {
-      let slotPending = holdsSlot;
-      const produce = () => {
-        slotPending = false;
-        return this.#produce(flight, storeKey, key, extracted, need.previous, holdsSlot, purpose);
-      };
-      const store = this.store;
-      if (store.coordinate === undefined) return produce();
-      const context = { signal: flight.controller.signal, seen: need.seen };
-      const coordinated = store.coordinate(storeKey, purpose, produce, context) as Promise<
-        StoreEntry<V> | undefined
-      >;
-      // A slot taken for a refresh that another process ends up doing is given back.
-      const settled = coordinated.finally(() => {
-        if (slotPending) this.#limiter.release();
-      });
-      if (purpose === "refresh") return settled;
-      return settled.then((entry) => {
-        if (entry === undefined)
-          throw new IsrError("isr-plug: store.coordinate resolved no entry for a miss", "ISR_STORE");
-        return entry;
-      });
-    });
-  }
-
-  /** Fetches, checks and stores one value, holding a fetch slot throughout. */
-  async #produce(
-    flight: Flight<V>,
-    storeKey: string,
-    key: CacheKey,
-    extracted: E,
-    previous: StoreEntry<V> | undefined,
-    holdsSlot: boolean,
-    purpose: FetchPurpose,
-  ): Promise<StoreEntry<V>> {
-    if (!holdsSlot) await this.#limiter.acquire();
-    const record = this.#recent.started(storeKey, key, extracted);
-    this.#observer.fetchStarted(key, purpose);
-    const startedAt = performance.now();
-    let failure: { error: unknown } | undefined;
-    let stored = false;
-    try {
-      const control = new FetchControl<V>(key, flight.controller.signal, previous);
-      const tagSeq = this.#tags.seq;
-      let value: V;
-      try {
-        value = await this.#runFetch(flight, key, extracted, control, purpose);
-        if (value === undefined) {
-          throw new IsrFetchError(
-            `isr-plug: fetch for key ${keyText(key)} resolved undefined; return null to cache "no value"`,
-          );
-        }
-      } catch (error) {
-        if (!(error instanceof IsrClosedError)) this.#backoff?.failed(storeKey, error);
-        throw error;
-      }
-      this.#backoff?.succeeded(storeKey);
-      const { entry, retentionMs } = createEntry(value, extracted, control, this.#options, this.#storedAt());
-      stored =
-        control.cache &&
-        retentionMs > 0 &&
-        !flight.superseded &&
-        !this.#tags.invalidatedSince(entry.tags, tagSeq);
-      if (stored) {
-        await this.#write(storeKey, key, entry, retentionMs);
-        this.#admission.keep(storeKey, retentionMs);
-      } else {
-        this.#unstored.add(entry);
-      }
-      return entry;
-    } catch (error) {
-      failure = { error };
-      throw error;
-    } finally {
-      this.#limiter.release();
-      const durationMs = performance.now() - startedAt;
-      this.#observer.fetchEnded(key, purpose, durationMs, failure?.error, stored, failure !== undefined);
-      this.#recent.ended(record, this.#options.now(), durationMs, failure);
-    }
-  }
-
-  /** Now, but after the latest tag invalidation, so a value stored in that same millisecond counts as newer. */
-  #storedAt(): number {
-    const now = this.#options.now();
-    return now > this.#tags.latestAt ? now : this.#tags.latestAt + 1;
-  }
-
-  /** Calls the user's fetch, racing it against `timeoutMs`, which also aborts its signal. */
-  #runFetch(
-    flight: Flight<V>,
-    key: CacheKey,
-    extracted: E,
-    control: FetchControl<V>,
-    purpose: FetchPurpose,
-  ): Promise<V> {
-    const { fetch, timeoutMs } = this.#options;
-    const call = () => Promise.resolve(fetch(extracted, control));
-    const pending = tracingFetches()
-      ? (fetchTracing as NonNullable<typeof fetchTracing>).tracePromise(call, {
-          namespace: this.namespace,
-          key,
-          purpose,
-        })
-      : call();
-    if (timeoutMs === undefined) return pending;
-    return withTimeout(pending, timeoutMs, () => {
-      this.#observer.timedOut(key, timeoutMs, false);
-      const error = new IsrTimeoutError(timeoutMs, keyText(key));
-      flight.controller.abort(error);
-      return error;
-    });
-  }
-
-  /** Writes an entry; a store failure is logged and the fetched value is still served. */
-  async #write(storeKey: string, key: CacheKey, entry: StoreEntry<V>, ttlMs: number): Promise<void> {
-    try {
-      await this.store.set(storeKey, entry, ttlMs);
-      if (this.#storeFailing) this.#storeRecovered();
-    } catch (error) {
-      this.#storeFailed(error, key);
-    }
-  }
-
-  #storeFailed(error: unknown, key?: CacheKey): void {
-    if (this.#storeFailing) return;
-    this.#storeFailing = true;
-    this.#log.error(
-      { namespace: this.namespace, key, err: error },
-      "store failed; serving from the origin until it recovers",
-    );
-  }
-
-  #storeRecovered(): void {
-    this.#storeFailing = false;
-    this.#log.warn({ namespace: this.namespace }, "store recovered");
-  }
-}
-
-function keyText(key: CacheKey): string {
-  return JSON.stringify(key) ?? String(key);
 }
 
 /** Creates an engine (see `IsrOptions`). Throws a `TypeError` naming a bad option. */

@@ -1,13 +1,16 @@
-import type { FetchControl } from "./fetch-context.js";
+import type { FetchControl } from "./fetch/context.js";
 import type { ResolvedOptions } from "./options.js";
 import type { StoreEntry } from "./stores/store.js";
 import { checkTags, TagVerdict } from "./tags.js";
 
-/** Where an entry stands now: servable fresh, servable stale, servable only if the origin fails, or gone. */
+/**
+ * Where an entry stands now: servable fresh, servable stale, servable only as stale-if-error
+ * (when the origin fails), or gone.
+ */
 export enum Standing {
   Fresh = 0,
   Stale = 1,
-  Fallback = 2,
+  StaleIfError = 2,
   Gone = 3,
 }
 
@@ -16,17 +19,21 @@ export function standingOf(entry: StoreEntry, now: number, verdict: TagVerdict):
   if (verdict === TagVerdict.Hard) return Standing.Gone;
   if (now < entry.staleAt && verdict === TagVerdict.None) return Standing.Fresh;
   if (now < entry.expiresAt) return Standing.Stale;
-  if (entry.errorUntil !== undefined && now < entry.errorUntil) return Standing.Fallback;
+  if (entry.staleIfErrorUntil !== undefined && now < entry.staleIfErrorUntil) return Standing.StaleIfError;
   return Standing.Gone;
 }
 
-/** A new entry and how long a store should keep it. */
+/**
+ * A new entry and how long a store should keep it. `storedAt` is the clock's reading, never
+ * moved by anything else; `tagSeq` orders it against tag invalidations.
+ */
 export function createEntry<V, E>(
   value: V,
   extracted: E,
   control: FetchControl<V>,
   options: ResolvedOptions<V, E>,
   storedAt: number,
+  tagSeq: number,
 ): { entry: StoreEntry<V>; retentionMs: number } {
   const set = control.ttls;
   let ttlMs = set?.ttlMs ?? options.ttlMs;
@@ -38,9 +45,12 @@ export function createEntry<V, E>(
   const staleAt = storedAt + ttlMs;
   const expiresAt = staleAt + staleTtlMs;
   const entry: StoreEntry<V> = { value, storedAt, staleAt, expiresAt };
-  if (staleIfErrorMs > 0) entry.errorUntil = expiresAt + staleIfErrorMs;
+  if (staleIfErrorMs > 0) entry.staleIfErrorUntil = expiresAt + staleIfErrorMs;
   const tags = tagsOf(value, extracted, control, options);
-  if (tags !== undefined) entry.tags = tags;
+  if (tags !== undefined) {
+    entry.tags = tags;
+    entry.tagSeq = tagSeq;
+  }
   return { entry, retentionMs: ttlMs + staleTtlMs + staleIfErrorMs };
 }
 

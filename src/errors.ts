@@ -34,7 +34,7 @@ export class IsrClosedError extends IsrError {
   }
 }
 
-/** `fetch` resolved with something that cannot be cached (`undefined`). */
+/** `fetch` resolved with something that cannot be cached (`undefined`), or failed without a reason. */
 export class IsrFetchError extends IsrError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, "ISR_FETCH", options);
@@ -58,5 +58,51 @@ export class IsrKeyRejectedError extends IsrError {
   constructor(reason: string) {
     super(`isr-plug: key rejected: ${reason}`, "ISR_KEY_REJECTED");
     this.name = "IsrKeyRejectedError";
+  }
+}
+
+/**
+ * A fetch waits for its own result: it `get`s (directly, or through other keys of the same
+ * engine) the key it is fetching. Without this error it would wait forever.
+ */
+export class IsrDeadlockError extends IsrError {
+  constructor(key: string) {
+    super(
+      `isr-plug: the fetch for key ${key} waits for its own result (it gets the key it is fetching); fetch the data it needs directly instead`,
+      "ISR_DEADLOCK",
+    );
+    this.name = "IsrDeadlockError";
+  }
+}
+
+/** A store broke its contract (e.g. `coordinate` resolved no entry for a miss). */
+export class IsrStoreError extends IsrError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, "ISR_STORE", options);
+    this.name = "IsrStoreError";
+  }
+}
+
+/** A fleet store could not reach Redis for something that must reach it (`delete`, `invalidateTag`, `clear`). */
+export class IsrRedisUnavailableError extends IsrError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, "ISR_REDIS_UNAVAILABLE", options);
+    this.name = "IsrRedisUnavailableError";
+  }
+}
+
+/**
+ * Builds an error without capturing a stack trace. Refusals under a flood (`maxKeys`,
+ * `maxQueuedFetches`) are answered with one of these per request: a stack trace per refused
+ * request would cost more than the request costs its sender, and a shared instance would
+ * carry one request's changes (`err.status = …`) into every later one.
+ */
+export function withoutStack<T extends Error>(create: () => T): T {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return create();
+  } finally {
+    Error.stackTraceLimit = limit;
   }
 }

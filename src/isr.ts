@@ -65,7 +65,7 @@ export interface InspectedEntry<V> {
   /** Opaque id of the entry, for `invalidate`/`revalidate` by id. */
   id: string;
   key: CacheKey;
-  state: "fresh" | "stale" | "error-window" | "expired" | "missing";
+  state: "fresh" | "stale" | "stale-if-error" | "expired" | "missing";
   ageMs?: number;
   ttlMs?: number;
   staleTtlMs?: number;

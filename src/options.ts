@@ -1,3 +1,4 @@
+import { OptionCheck, optionNames } from "./check.js";
 import { coarseNow } from "./clock.js";
 import type { CacheKey } from "./key.js";
 import type { Logger } from "./log.js";
@@ -9,7 +10,10 @@ export const DEFAULTS = Object.freeze({
   ttlMs: 60_000,
   /** The seed's `stale_serving_ttl_ms`: one hour, counted after `ttlMs`. */
   staleTtlMs: 3_600_000,
-  /** The seed's default `ets_table`. */
+  /**
+   * The seed's default `ets_table`. An engine given no `namespace` gets one of its own,
+   * `isr_plug_cache#<n>`, so that engines never share entries unless they name one.
+   */
   namespace: "isr_plug_cache",
   /** Stale-if-error is off: a too-stale value is never served, as in the seed. */
   staleIfErrorMs: 0,
@@ -19,6 +23,8 @@ export const DEFAULTS = Object.freeze({
   errorBackoff: Object.freeze({ minMs: 1_000, maxMs: 60_000 }),
   /** Most tags whose invalidation is remembered one by one (see `invalidateTag`). */
   maxTags: 10_000,
+  /** How long `close()` waits for fetches that ignore their abort signal. */
+  closeTimeoutMs: 5_000,
 });
 
 /** Per-value lifetimes a fetch may set with `context.setTtl`. */
@@ -132,8 +138,11 @@ export interface IsrOptions<V, E = void> {
    */
   store?: Store;
   /**
-   * Separates this engine's entries from others in the same store (the seed's `ets_table`).
-   * @default "isr_plug_cache"
+   * Names this engine's entries in its store (the seed's `ets_table`). Engines that give the
+   * same namespace on the same store share entries; an engine given none gets a namespace of
+   * its own (`isr_plug_cache#<n>`) and shares nothing. Required with a store shared by several
+   * processes (one with `coordinate`, such as the Redis store).
+   * @default a namespace of this engine's own
    */
   namespace?: string;
   /**
@@ -145,33 +154,42 @@ export interface IsrOptions<V, E = void> {
   /** pino-compatible logger. @default warnings and errors to the console, prefixed `[isr-plug]` */
   logger?: Logger;
   /**
-   * The clock, in ms; entries store absolute times from it.
+   * How long `close()` waits for fetches still running after their signals were aborted, in
+   * ms; fetches that ignore their signal are then abandoned (and logged) so close resolves.
+   * @default 5_000
+   */
+  closeTimeoutMs?: number;
+  /**
+   * The wall clock, in ms; entries store absolute times from it (ages and freshness). Waits
+   * (error backoff, admission) are measured on a clock that never goes back: `performance.now`
+   * with the default, or this clock's forward moves when one is given (tests).
    * @default Date.now, read at most once per millisecond
    */
   now?: () => number;
 }
 
-/** The core option names, for unknown-option errors. */
-export const CORE_OPTION_NAMES: readonly string[] = [
-  "fetch",
-  "ttlMs",
-  "staleTtlMs",
-  "staleIfErrorMs",
-  "softTimeoutMs",
-  "ttlJitterMs",
-  "errorBackoff",
-  "tags",
-  "maxTags",
-  "maxConcurrentFetches",
-  "maxQueuedFetches",
-  "maxKeys",
-  "maxKeyLength",
-  "store",
-  "namespace",
-  "timeoutMs",
-  "logger",
-  "now",
-];
+/** The core option names, for unknown-option errors (the compiler keeps the list complete). */
+export const CORE_OPTION_NAMES = optionNames<IsrOptions<unknown, unknown>>({
+  fetch: true,
+  ttlMs: true,
+  staleTtlMs: true,
+  staleIfErrorMs: true,
+  softTimeoutMs: true,
+  ttlJitterMs: true,
+  errorBackoff: true,
+  tags: true,
+  maxTags: true,
+  maxConcurrentFetches: true,
+  maxQueuedFetches: true,
+  maxKeys: true,
+  maxKeyLength: true,
+  store: true,
+  namespace: true,
+  timeoutMs: true,
+  logger: true,
+  closeTimeoutMs: true,
+  now: true,
+});
 
 /** Options after validation, with defaults filled in. */
 export interface ResolvedOptions<V, E> {
@@ -189,75 +207,41 @@ export interface ResolvedOptions<V, E> {
   maxKeys: number;
   maxKeyLength: number;
   store: Store | undefined;
-  namespace: string;
+  /** Undefined when not given: the engine then takes one of its own. */
+  namespace: string | undefined;
   timeoutMs: number | undefined;
   logger: Logger | undefined;
+  closeTimeoutMs: number;
   now: () => number;
 }
 
-/** Renders a bad option value for an error message. */
-export function describeValue(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "function") return "a function";
-  if (Array.isArray(value)) return "an array";
-  if (value === null) return "null";
-  if (typeof value === "object") return "an object";
-  return String(value);
-}
+export { describeValue, hasMethods } from "./check.js";
 
-function fail(name: string, expected: string, value: unknown): never {
-  throw new TypeError(`isr-plug: "${name}" must be ${expected}, got ${describeValue(value)}`);
-}
+/** The core's option checks: messages start `isr-plug: "name"`. */
+export const check = new OptionCheck("isr-plug:", "isr-plug: unknown option");
 
 /** A duration ≥ 0; Infinity allowed. Used for options and for `setTtl`. */
 export function checkDuration(name: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || Number.isNaN(value) || value < 0) {
-    fail(name, "a number of milliseconds >= 0 (Infinity allowed)", value);
-  }
-  return value;
-}
-
-function finitePositive(name: string, value: unknown): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
-    fail(name, "a finite number of milliseconds > 0", value);
-  }
-  return value;
-}
-
-function countOrInfinity(name: string, value: unknown): number {
-  if (value === undefined || value === Number.POSITIVE_INFINITY) return Number.POSITIVE_INFINITY;
-  if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
-    fail(name, "a positive integer (or Infinity)", value);
-  }
-  return value;
-}
-
-/** True for an object with a function under each of `methods` (options are checked by shape). */
-export function hasMethods(value: unknown, methods: readonly string[]): boolean {
-  return (
-    value !== null &&
-    typeof value === "object" &&
-    methods.every((m) => typeof (value as Record<string, unknown>)[m] === "function")
-  );
+  return check.duration(name, value, fallback);
 }
 
 function resolveBackoff(value: unknown): Required<ErrorBackoffOptions> | undefined {
   if (value === undefined || value === false) return undefined;
   if (value === true) return { ...DEFAULTS.errorBackoff };
   if (value === null || typeof value !== "object")
-    fail("errorBackoff", "a boolean or { minMs, maxMs }", value);
+    check.fail("errorBackoff", "a boolean or { minMs, maxMs }", value);
   const { minMs, maxMs, ...rest } = value as ErrorBackoffOptions;
   const unknown = Object.keys(rest)[0];
   if (unknown !== undefined) throw new TypeError(`isr-plug: unknown option "errorBackoff.${unknown}"`);
-  const min = finitePositive("errorBackoff.minMs", minMs) ?? DEFAULTS.errorBackoff.minMs;
-  const max = finitePositive("errorBackoff.maxMs", maxMs) ?? Math.max(min, DEFAULTS.errorBackoff.maxMs);
-  if (max < min) fail("errorBackoff.maxMs", `>= errorBackoff.minMs (${min})`, max);
+  const min = check.positiveDuration("errorBackoff.minMs", minMs) ?? DEFAULTS.errorBackoff.minMs;
+  const max =
+    check.positiveDuration("errorBackoff.maxMs", maxMs) ?? Math.max(min, DEFAULTS.errorBackoff.maxMs);
+  if (max < min) check.fail("errorBackoff.maxMs", `>= errorBackoff.minMs (${min})`, max);
   return { minMs: min, maxMs: max };
 }
 
-const SEED_NAMES: Record<string, string> = {
+/** The seed's option names (and common misspellings), for "did you mean" hints. */
+export const SEED_NAMES: Readonly<Record<string, string>> = Object.freeze({
   fetch_fun: "fetch",
   apply_fun: "apply",
   extract_data_fun: "extract",
@@ -270,59 +254,43 @@ const SEED_NAMES: Record<string, string> = {
   staleTtl: "staleTtlMs",
   timeout: "timeoutMs",
   staleIfError: "staleIfErrorMs",
-};
-
-/** Rejects option names nobody reads, so a typo (`ttl` for `ttlMs`) is loud, not silent. */
-export function rejectUnknownOptions(options: object, known: readonly string[]): void {
-  for (const name of Object.keys(options)) {
-    if (known.includes(name)) continue;
-    const hint = SEED_NAMES[name];
-    throw new TypeError(
-      `isr-plug: unknown option "${name}"${hint === undefined ? "" : ` (did you mean "${hint}"?)`}`,
-    );
-  }
-}
+});
 
 /** Validates core options (throwing a `TypeError` naming the option) and fills defaults. */
 export function resolveOptions<V, E>(
   options: IsrOptions<V, E>,
   known: readonly string[] = CORE_OPTION_NAMES,
 ): ResolvedOptions<V, E> {
-  if (options === null || typeof options !== "object") {
-    throw new TypeError(`isr-plug: options must be an object, got ${describeValue(options)}`);
-  }
-  rejectUnknownOptions(options, known);
+  check.object(options, known, SEED_NAMES);
   const { fetch, store, namespace, logger, now, tags } = options;
-  if (typeof fetch !== "function") fail("fetch", "a function", fetch);
-  const ttlMs = checkDuration("ttlMs", options.ttlMs, DEFAULTS.ttlMs);
-  const staleTtlMs = checkDuration("staleTtlMs", options.staleTtlMs, DEFAULTS.staleTtlMs);
-  const staleIfErrorMs = checkDuration("staleIfErrorMs", options.staleIfErrorMs, DEFAULTS.staleIfErrorMs);
-  const timeoutMs = finitePositive("timeoutMs", options.timeoutMs);
-  const softTimeoutMs = finitePositive("softTimeoutMs", options.softTimeoutMs);
+  if (typeof fetch !== "function") check.fail("fetch", "a function", fetch);
+  const ttlMs = check.duration("ttlMs", options.ttlMs, DEFAULTS.ttlMs);
+  const staleTtlMs = check.duration("staleTtlMs", options.staleTtlMs, DEFAULTS.staleTtlMs);
+  const staleIfErrorMs = check.duration("staleIfErrorMs", options.staleIfErrorMs, DEFAULTS.staleIfErrorMs);
+  const timeoutMs = check.positiveDuration("timeoutMs", options.timeoutMs);
+  const softTimeoutMs = check.positiveDuration("softTimeoutMs", options.softTimeoutMs);
   if (softTimeoutMs !== undefined && staleIfErrorMs === 0) {
     throw new TypeError(
       'isr-plug: "softTimeoutMs" needs "staleIfErrorMs" > 0: it serves an older value, and only the stale-if-error window keeps one',
     );
   }
   if (softTimeoutMs !== undefined && timeoutMs !== undefined && softTimeoutMs >= timeoutMs) {
-    fail("softTimeoutMs", `below "timeoutMs" (${timeoutMs})`, softTimeoutMs);
+    check.fail("softTimeoutMs", `below "timeoutMs" (${timeoutMs})`, softTimeoutMs);
   }
-  const ttlJitterMs = checkDuration("ttlJitterMs", options.ttlJitterMs, DEFAULTS.ttlJitterMs);
+  const ttlJitterMs = check.duration("ttlJitterMs", options.ttlJitterMs, DEFAULTS.ttlJitterMs);
   if (ttlJitterMs > 0 && !(ttlJitterMs <= ttlMs && Number.isFinite(ttlJitterMs))) {
-    fail("ttlJitterMs", `finite and at most "ttlMs" (${ttlMs})`, ttlJitterMs);
+    check.fail("ttlJitterMs", `finite and at most "ttlMs" (${ttlMs})`, ttlJitterMs);
   }
-  if (tags !== undefined && typeof tags !== "function") fail("tags", "a function", tags);
+  check.function("tags", tags);
   if (namespace !== undefined && (typeof namespace !== "string" || namespace.length === 0)) {
-    fail("namespace", "a non-empty string", namespace);
+    check.fail("namespace", "a non-empty string", namespace);
   }
-  if (store !== undefined && !hasMethods(store, ["get", "set", "delete"])) {
-    fail("store", "an object with get, set and delete methods", store);
-  }
-  if (logger !== undefined && !hasMethods(logger, ["debug", "info", "warn", "error"])) {
-    fail("logger", "an object with debug, info, warn and error methods", logger);
-  }
-  if (now !== undefined && typeof now !== "function") fail("now", "a function", now);
-  const maxTags = countOrInfinity("maxTags", options.maxTags);
+  check.methods("store", store, ["get", "set", "delete"]);
+  check.logger(logger);
+  check.function("now", now);
+  const maxTags = check.countOrInfinity("maxTags", options.maxTags);
+  const closeTimeoutMs =
+    check.positiveDuration("closeTimeoutMs", options.closeTimeoutMs) ?? DEFAULTS.closeTimeoutMs;
   return {
     fetch,
     ttlMs,
@@ -333,15 +301,18 @@ export function resolveOptions<V, E>(
     errorBackoff: resolveBackoff(options.errorBackoff),
     tags,
     maxTags: options.maxTags === undefined ? DEFAULTS.maxTags : maxTags,
-    maxConcurrentFetches: countOrInfinity("maxConcurrentFetches", options.maxConcurrentFetches),
+    maxConcurrentFetches: check.countOrInfinity("maxConcurrentFetches", options.maxConcurrentFetches),
     maxQueuedFetches:
-      options.maxQueuedFetches === 0 ? 0 : countOrInfinity("maxQueuedFetches", options.maxQueuedFetches),
-    maxKeys: countOrInfinity("maxKeys", options.maxKeys),
-    maxKeyLength: countOrInfinity("maxKeyLength", options.maxKeyLength),
+      options.maxQueuedFetches === 0
+        ? 0
+        : check.countOrInfinity("maxQueuedFetches", options.maxQueuedFetches),
+    maxKeys: check.countOrInfinity("maxKeys", options.maxKeys),
+    maxKeyLength: check.countOrInfinity("maxKeyLength", options.maxKeyLength),
     store,
-    namespace: namespace ?? DEFAULTS.namespace,
+    namespace,
     timeoutMs,
     logger,
+    closeTimeoutMs,
     now: now ?? coarseNow,
   };
 }

@@ -1,4 +1,4 @@
-import type { StoreEntry } from "./stores/store.js";
+import type { StoreEntry, TagInvalidation } from "./stores/store.js";
 
 /** How an entry stands after tag invalidations: untouched, soft (stale), or hard (gone). */
 export enum TagVerdict {
@@ -10,10 +10,10 @@ export enum TagVerdict {
 export type InvalidationMode = "soft" | "hard";
 
 interface TagRecord {
-  softAt: number;
-  hardAt: number;
-  /** Local sequence number of the record's latest invalidation, to spot fetches it overtook. */
-  seq: number;
+  /** Sequence number of the tag's latest soft invalidation (-Infinity: none). */
+  softSeq: number;
+  /** Sequence number of the tag's latest hard invalidation (-Infinity: none). */
+  hardSeq: number;
 }
 
 const MAX_TAGS_PER_ENTRY = 64;
@@ -37,21 +37,22 @@ export function checkTag(tag: unknown): asserts tag is string {
 }
 
 /**
- * Tag invalidations as versions checked on read: `invalidateTag` writes one record, and an
- * entry is invalidated when one of its tags was invalidated at or after it was stored. No
- * scan, so the cost does not grow with the number of entries. At most `maxTags` records are
- * kept; the oldest ones are folded into floors (any tagged entry stored before a floor counts
- * as invalidated), which may invalidate more than asked but never less.
+ * Tag invalidations as versions checked on read. Each invalidation of a namespace takes the
+ * next number of one sequence (which never goes back, whatever the clocks do); each tagged
+ * entry carries the highest number known when its fetch started (`tagSeq`). An entry is
+ * invalidated by a record of one of its tags with a higher number: the invalidation came
+ * after the data was read. No scan, so the cost does not grow with the number of entries.
+ *
+ * At most `maxTags` records are kept; the oldest ones are folded into floors (every tagged
+ * entry stamped below a floor counts as invalidated), which may invalidate more than asked
+ * but never less.
  */
 export class TagRegistry {
   readonly #records = new Map<string, TagRecord>();
   readonly #maxTags: number;
   #softFloor = Number.NEGATIVE_INFINITY;
   #hardFloor = Number.NEGATIVE_INFINITY;
-  #floorSeq = 0;
   #seq = 0;
-  /** Time of the latest invalidation, so values stored in the same millisecond land after it. */
-  latestAt = Number.NEGATIVE_INFINITY;
 
   constructor(maxTags: number) {
     this.#maxTags = maxTags;
@@ -61,7 +62,7 @@ export class TagRegistry {
     return this.#records.size;
   }
 
-  /** Current sequence number; a fetch notes it when it starts. */
+  /** The highest sequence number known: what an entry whose fetch starts now is stamped with. */
   get seq(): number {
     return this.#seq;
   }
@@ -70,74 +71,71 @@ export class TagRegistry {
    * Records an invalidation. Idempotent: one already known (the same one heard back from
    * a fleet, say) changes nothing. Returns whether it changed anything.
    */
-  invalidate(tag: string, mode: InvalidationMode, at: number): boolean {
+  record(invalidation: TagInvalidation): boolean {
+    const { tag, mode, seq } = invalidation;
+    if (tag === undefined) return this.#raiseFloor(mode, seq);
     const known = this.#records.get(tag);
-    if (known !== undefined && (mode === "hard" ? known.hardAt : known.softAt) >= at) return false;
-    const record = known ?? { softAt: Number.NEGATIVE_INFINITY, hardAt: Number.NEGATIVE_INFINITY, seq: 0 };
+    if (known !== undefined && (mode === "hard" ? known.hardSeq : known.softSeq) >= seq) return false;
+    const record = known ?? { softSeq: Number.NEGATIVE_INFINITY, hardSeq: Number.NEGATIVE_INFINITY };
     // Re-inserted so the Map's order stays oldest-invalidation first.
     this.#records.delete(tag);
-    if (mode === "hard") record.hardAt = Math.max(record.hardAt, at);
-    else record.softAt = Math.max(record.softAt, at);
-    record.seq = ++this.#seq;
+    if (mode === "hard") record.hardSeq = seq;
+    else record.softSeq = seq;
     this.#records.set(tag, record);
-    if (at > this.latestAt) this.latestAt = at;
+    this.#heard(seq);
     if (this.#records.size > this.#maxTags) this.#foldOldest();
     return true;
   }
 
-  /** Every tagged entry stored at or before `at` counts as invalidated (`mode`). */
-  raiseFloor(mode: InvalidationMode, at: number): boolean {
-    if ((mode === "hard" ? this.#hardFloor : this.#softFloor) >= at) return false;
-    if (mode === "hard") this.#hardFloor = at;
-    else this.#softFloor = at;
-    this.#floorSeq = ++this.#seq;
-    if (at > this.latestAt) this.latestAt = at;
-    return true;
+  /** The next number of the sequence, for an engine that keeps its own (no store channel). */
+  next(): number {
+    return this.#seq + 1;
   }
 
   /** Everything recorded, as invalidations (floors have no tag), to replay to a newcomer. */
-  *invalidations(): Generator<{ tag: string | undefined; mode: InvalidationMode; at: number }> {
+  *invalidations(): Generator<TagInvalidation> {
     if (this.#hardFloor > Number.NEGATIVE_INFINITY)
-      yield { tag: undefined, mode: "hard", at: this.#hardFloor };
+      yield { tag: undefined, mode: "hard", seq: this.#hardFloor };
     if (this.#softFloor > Number.NEGATIVE_INFINITY)
-      yield { tag: undefined, mode: "soft", at: this.#softFloor };
+      yield { tag: undefined, mode: "soft", seq: this.#softFloor };
     for (const [tag, record] of this.#records) {
-      if (record.hardAt > Number.NEGATIVE_INFINITY) yield { tag, mode: "hard", at: record.hardAt };
-      if (record.softAt > Number.NEGATIVE_INFINITY) yield { tag, mode: "soft", at: record.softAt };
+      if (record.hardSeq > Number.NEGATIVE_INFINITY) yield { tag, mode: "hard", seq: record.hardSeq };
+      if (record.softSeq > Number.NEGATIVE_INFINITY) yield { tag, mode: "soft", seq: record.softSeq };
     }
   }
 
   verdict(entry: StoreEntry): TagVerdict {
     const tags = entry.tags;
     if (tags === undefined || tags.length === 0) return TagVerdict.None;
-    const storedAt = entry.storedAt;
-    if (storedAt <= this.#hardFloor) return TagVerdict.Hard;
-    let verdict = storedAt <= this.#softFloor ? TagVerdict.Soft : TagVerdict.None;
+    // An entry without a stamp (written by something else) is older than every invalidation.
+    const stamp = typeof entry.tagSeq === "number" ? entry.tagSeq : Number.NEGATIVE_INFINITY;
+    if (stamp < this.#hardFloor) return TagVerdict.Hard;
+    let verdict = stamp < this.#softFloor ? TagVerdict.Soft : TagVerdict.None;
     for (const tag of tags) {
       const record = this.#records.get(tag);
       if (record === undefined) continue;
-      if (storedAt <= record.hardAt) return TagVerdict.Hard;
-      if (storedAt <= record.softAt) verdict = TagVerdict.Soft;
+      if (stamp < record.hardSeq) return TagVerdict.Hard;
+      if (stamp < record.softSeq) verdict = TagVerdict.Soft;
     }
     return verdict;
   }
 
-  /** True when one of `tags` was invalidated after a fetch that started at `startSeq`. */
-  invalidatedSince(tags: readonly string[] | undefined, startSeq: number): boolean {
-    if (tags === undefined || tags.length === 0 || this.#seq === startSeq) return false;
-    if (this.#floorSeq > startSeq) return true;
-    for (const tag of tags) {
-      const record = this.#records.get(tag);
-      if (record !== undefined && record.seq > startSeq) return true;
-    }
-    return false;
+  #raiseFloor(mode: InvalidationMode, seq: number): boolean {
+    if ((mode === "hard" ? this.#hardFloor : this.#softFloor) >= seq) return false;
+    if (mode === "hard") this.#hardFloor = seq;
+    else this.#softFloor = seq;
+    this.#heard(seq);
+    return true;
+  }
+
+  #heard(seq: number): void {
+    if (seq > this.#seq) this.#seq = seq;
   }
 
   #foldOldest(): void {
     const [tag, record] = this.#records.entries().next().value as [string, TagRecord];
     this.#records.delete(tag);
-    this.#softFloor = Math.max(this.#softFloor, record.softAt);
-    this.#hardFloor = Math.max(this.#hardFloor, record.hardAt);
-    this.#floorSeq = Math.max(this.#floorSeq, record.seq);
+    this.#softFloor = Math.max(this.#softFloor, record.softSeq);
+    this.#hardFloor = Math.max(this.#hardFloor, record.hardSeq);
   }
 }

@@ -35,7 +35,7 @@ describe("store.coordinate (fleet single-flight hook)", () => {
     const clock = fakeClock();
     const { store, asked } = fleetStore((_purpose, produce) => produce());
     const source = countingFetch((n) => n);
-    const isr = createIsr({ fetch: source.fetch, store, now: clock.now });
+    const isr = createIsr({ namespace: "data", fetch: source.fetch, store, now: clock.now });
     expect(await isr.get("k")).toMatchObject({ value: 1, state: "miss" });
     expect(await isr.get("k")).toMatchObject({ value: 1, state: "fresh" });
     expect(asked).toEqual(["miss"]);
@@ -47,7 +47,7 @@ describe("store.coordinate (fleet single-flight hook)", () => {
       purpose === "refresh" ? undefined : produce(),
     );
     const source = countingFetch((n) => n);
-    const isr = createIsr({ fetch: source.fetch, ttlMs: 10, store, now: clock.now });
+    const isr = createIsr({ namespace: "data", fetch: source.fetch, ttlMs: 10, store, now: clock.now });
     await isr.get("k");
     clock.advance(10);
     expect(await isr.get("k")).toMatchObject({ value: 1, state: "stale" });
@@ -66,7 +66,7 @@ describe("store.coordinate (fleet single-flight hook)", () => {
     };
     const { store } = fleetStore(async () => theirs);
     const source = countingFetch((n) => n);
-    const isr = createIsr({ fetch: source.fetch, store, now: clock.now });
+    const isr = createIsr({ namespace: "data", fetch: source.fetch, store, now: clock.now });
     expect(await isr.get("k")).toMatchObject({ value: "from the owner", state: "miss" });
     expect(source.calls).toBe(0);
   });
@@ -77,7 +77,14 @@ describe("store.coordinate (fleet single-flight hook)", () => {
       purpose === "refresh" ? undefined : produce(),
     );
     const source = countingFetch((n) => n);
-    const isr = createIsr({ fetch: source.fetch, ttlMs: 10, staleTtlMs: 10, store, now: clock.now });
+    const isr = createIsr({
+      namespace: "data",
+      fetch: source.fetch,
+      ttlMs: 10,
+      staleTtlMs: 10,
+      store,
+      now: clock.now,
+    });
     await isr.get("k");
     clock.advance(10);
     const stale = isr.get("k"); // starts the refresh flight
@@ -91,7 +98,7 @@ describe("store.coordinate (fleet single-flight hook)", () => {
   it("tells coordinate the entry the request saw, revalidate as its own purpose, and aborts on close", async () => {
     const clock = fakeClock();
     const { store, asked, contexts } = fleetStore((_purpose, produce) => produce());
-    const isr = createIsr({ fetch: () => 1, ttlMs: 10, store, now: clock.now });
+    const isr = createIsr({ namespace: "data", fetch: () => 1, ttlMs: 10, store, now: clock.now });
     await isr.get("k");
     expect(contexts[0]?.seen).toBeUndefined();
     clock.advance(10);
@@ -114,7 +121,7 @@ describe("store.coordinate (fleet single-flight hook)", () => {
           context.signal.addEventListener("abort", () => reject(context.signal.reason));
         }),
     );
-    const isr = createIsr({ fetch: () => 1, store });
+    const isr = createIsr({ namespace: "data", fetch: () => 1, store });
     const pending = isr.get("k").catch((e: unknown) => e);
     await flush();
     await isr.close();
@@ -124,7 +131,7 @@ describe("store.coordinate (fleet single-flight hook)", () => {
 
   it("a coordinate that answers no entry for a miss is an error, not a loop", async () => {
     const { store } = fleetStore(async () => undefined);
-    const isr = createIsr({ fetch: () => 1, store });
+    const isr = createIsr({ namespace: "data", fetch: () => 1, store });
     await expect(isr.get("k")).rejects.toThrow("store.coordinate resolved no entry for a miss");
   });
 });

@@ -21,11 +21,14 @@ afterEach(() => {
 });
 
 describe("defaults", () => {
-  it("are the seed's: 1 minute fresh, 1 hour stale after it, namespace isr_plug_cache", () => {
+  it("are the seed's: 1 minute fresh, 1 hour stale after it; an unnamed engine gets a namespace of its own", () => {
     expect(DEFAULTS).toMatchObject({ ttlMs: 60_000, staleTtlMs: 3_600_000, namespace: "isr_plug_cache" });
     const { clock, store } = setup();
     const isr = createIsr({ fetch: () => 1, store, now: clock.now });
-    expect(isr.namespace).toBe("isr_plug_cache");
+    const other = createIsr({ fetch: () => 2, store, now: clock.now });
+    expect(isr.namespace).toMatch(/^isr_plug_cache#\d+$/);
+    expect(other.namespace).toMatch(/^isr_plug_cache#\d+$/);
+    expect(other.namespace).not.toBe(isr.namespace);
   });
 
   it("apply the default windows: fresh < 60 s, stale < 60 s + 1 h, then too stale", async () => {
@@ -341,7 +344,7 @@ describe("background refresh failures", () => {
     const warns = logger.at("warn");
     expect(warns).toHaveLength(1);
     expect(warns[0]?.message).toBe("[isr-plug] background refresh failed; the stale value is kept");
-    expect(warns[0]?.fields).toMatchObject({ key: "k", namespace: "isr_plug_cache", err: boom });
+    expect(warns[0]?.fields).toMatchObject({ key: "k", namespace: isr.namespace, err: boom });
     // Still stale, and the next stale hit tries again.
     expect(await isr.get("k")).toMatchObject({ value: "good", state: "stale" });
     await flush();

@@ -32,20 +32,24 @@ describe("built package", () => {
     expect(cjs.split(",").filter((k) => k !== "__esModule")).toEqual(esm.split(","));
   });
 
-  it("ESM and CJS builds share the one default memory store", () => {
+  it("ESM and CJS builds share the one default memory store: a named namespace is shared, an unnamed one never", () => {
     const out = run([
       "--input-type=module",
       "-e",
       `import { createRequire } from "node:module";
        import { createIsr } from "isr-plug";
        const cjs = createRequire(import.meta.url)("isr-plug");
-       const a = createIsr({ fetch: () => "from esm" });
-       const b = cjs.createIsr({ fetch: () => "from cjs" });
+       const a = createIsr({ fetch: () => "from esm", namespace: "settings" });
+       const b = cjs.createIsr({ fetch: () => "from cjs", namespace: "settings" });
+       const c = createIsr({ fetch: () => "esm alone" });
+       const d = cjs.createIsr({ fetch: () => "cjs alone" });
        await a.get("k");
-       const r = await b.get("k");
-       console.log(a.store === b.store, r.value, r.state);`,
+       const shared = await b.get("k");
+       await c.get("k");
+       const alone = await d.get("k");
+       console.log(a.store === d.store, shared.value, shared.state, alone.value, alone.state, c.namespace !== d.namespace);`,
     ]);
-    expect(out).toBe("true from esm fresh");
+    expect(out).toBe("true from esm fresh cjs alone miss true");
   });
 
   it("isr-plug/hono, isr-plug/web and isr-plug/inspector import nothing Node-only (they run on Bun, Deno and workers)", () => {

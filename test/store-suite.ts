@@ -147,7 +147,14 @@ export function storeConformance(name: string, make: () => StoreHarness | Promis
     it("serves an engine: miss, fresh, stale with one refresh, then too stale", async () => {
       const { store, clock } = await open();
       const source = countingFetch((n) => n);
-      const isr = createIsr({ fetch: source.fetch, ttlMs: 1_000, staleTtlMs: 10_000, store, now: clock.now });
+      const isr = createIsr({
+        namespace: "data",
+        fetch: source.fetch,
+        ttlMs: 1_000,
+        staleTtlMs: 10_000,
+        store,
+        now: clock.now,
+      });
       expect(await isr.get("k")).toMatchObject({ value: 1, state: "miss" });
       expect(await isr.get("k")).toMatchObject({ value: 1, state: "fresh" });
       clock.advance(1_000);
@@ -165,7 +172,7 @@ export function storeConformance(name: string, make: () => StoreHarness | Promis
         await new Promise((resolve) => setTimeout(resolve, 20));
         return n;
       });
-      const isr = createIsr({ fetch: source.fetch, store, now: clock.now });
+      const isr = createIsr({ namespace: "data", fetch: source.fetch, store, now: clock.now });
       const results = await Promise.all(Array.from({ length: 200 }, () => isr.get("k")));
       expect(source.calls).toBe(1);
       expect(new Set(results.map((result) => result.value))).toEqual(new Set([1]));
@@ -175,7 +182,7 @@ export function storeConformance(name: string, make: () => StoreHarness | Promis
     it("makes the next get after invalidate a miss", async () => {
       const { store, clock } = await open();
       const source = countingFetch((n) => n);
-      const isr = createIsr({ fetch: source.fetch, store, now: clock.now });
+      const isr = createIsr({ namespace: "data", fetch: source.fetch, store, now: clock.now });
       await isr.get("k");
       await isr.invalidate("k");
       expect(await isr.get("k")).toMatchObject({ value: 2, state: "miss" });

@@ -17,11 +17,11 @@ export function describeEntry<V, E>(
   if (record.lastFetch !== undefined) described.lastFetch = { ...record.lastFetch };
   if (entry === undefined) return described;
   const standing = standingOf(entry, now, tags.verdict(entry));
-  described.state = (["fresh", "stale", "error-window", "expired"] as const)[standing];
+  described.state = (["fresh", "stale", "stale-if-error", "expired"] as const)[standing];
   described.ageMs = ageOf(entry, now);
   described.ttlMs = entry.staleAt - entry.storedAt;
   described.staleTtlMs = entry.expiresAt - entry.staleAt;
-  described.staleIfErrorMs = (entry.errorUntil ?? entry.expiresAt) - entry.expiresAt;
+  described.staleIfErrorMs = (entry.staleIfErrorUntil ?? entry.expiresAt) - entry.expiresAt;
   if (entry.tags !== undefined) described.tags = entry.tags;
   if (withValue) described.value = entry.value;
   return described;

@@ -103,7 +103,7 @@ export class Observer {
     this.counters.miss++;
   }
 
-  fellBack(key: CacheKey, ageMs: number, error: unknown): void {
+  servedStaleIfError(key: CacheKey, ageMs: number, error: unknown): void {
     this.counters.fallback++;
     this.counters.age.record(ageMs);
     if (this.#wanted("fallback")) {

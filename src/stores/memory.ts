@@ -1,5 +1,5 @@
 import { LRUCache } from "lru-cache";
-import { describeValue } from "../options.js";
+import { check } from "../options.js";
 import type { EvictionReason, Store, StoreEntry } from "./store.js";
 import { LocalTagChannel } from "./tag-channel.js";
 
@@ -54,33 +54,20 @@ export function estimateEntrySize(entry: StoreEntry, key: string): number {
   return ENTRY_OVERHEAD_BYTES + 2 * (key.length + (json?.length ?? 0));
 }
 
-function checkPositiveInteger(name: string, value: unknown): void {
-  if (value === undefined) return;
-  if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
-    throw new TypeError(`isr-plug: "${name}" must be a positive integer, got ${describeValue(value)}`);
-  }
-}
-
 /**
  * Creates a bounded in-memory store: at most `max` entries (and `maxBytes`, if given),
  * least recently used evicted first. Entries also expire when their `ttlMs` has passed.
  */
 export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore {
-  if (options === null || typeof options !== "object") {
-    throw new TypeError("isr-plug: memory store options must be an object");
-  }
+  check.object(options, ["max", "maxBytes", "sizeOf", "now"]);
   const { max = DEFAULT_MEMORY_MAX, maxBytes, sizeOf, now } = options;
-  checkPositiveInteger("max", max);
-  checkPositiveInteger("maxBytes", maxBytes);
-  if (sizeOf !== undefined && typeof sizeOf !== "function") {
-    throw new TypeError(`isr-plug: "sizeOf" must be a function, got ${describeValue(sizeOf)}`);
-  }
+  check.integer("max", max, DEFAULT_MEMORY_MAX);
+  check.integer("maxBytes", maxBytes, 0);
+  check.function("sizeOf", sizeOf);
   if (sizeOf !== undefined && maxBytes === undefined) {
     throw new TypeError('isr-plug: "sizeOf" only applies with "maxBytes"');
   }
-  if (now !== undefined && typeof now !== "function") {
-    throw new TypeError(`isr-plug: "now" must be a function, got ${describeValue(now)}`);
-  }
+  check.function("now", now);
 
   const size = sizeOf ?? estimateEntrySize;
   const evictionListeners = new Set<(key: string, reason: EvictionReason) => void>();

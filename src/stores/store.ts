@@ -15,9 +15,15 @@ export interface StoreEntry<V = unknown> {
    * Clock time until which the value may still be served when the origin fails
    * (expiresAt + staleIfErrorMs); absent when there is no stale-if-error window.
    */
-  errorUntil?: number;
+  staleIfErrorUntil?: number;
   /** Tags for `invalidateTag`; absent when none. */
   tags?: readonly string[];
+  /**
+   * With `tags`: the highest tag-invalidation sequence number of the namespace known when
+   * the value's fetch started. A later invalidation of one of its tags has a higher number.
+   * A tagged entry without it counts as older than every invalidation.
+   */
+  tagSeq?: number;
 }
 
 /**
@@ -82,19 +88,26 @@ export interface CoordinateContext {
   readonly seen: StoreEntry | undefined;
 }
 
-/** One tag invalidation, as it travels between processes. */
+/** One tag invalidation, as it travels between engines and processes. */
 export interface TagInvalidation {
-  /** The invalidated tag, or undefined for a floor: every tagged entry stored at or before `at`. */
+  /** The invalidated tag, or undefined for a floor: every tagged entry stamped below `seq`. */
   tag: string | undefined;
   mode: "soft" | "hard";
-  /** Clock time of the invalidation (processes' clocks should agree: entries compare their `storedAt` with it). */
-  at: number;
+  /**
+   * Its number in the namespace's invalidation sequence, which only goes up (no clock is
+   * involved). Tagged entries whose `tagSeq` is below it are invalidated.
+   */
+  seq: number;
 }
 
-/** A store's channel for tag invalidations across processes. */
+/** A store's channel for tag invalidations shared by every engine (and process) using the store. */
 export interface TagChannel {
-  /** Records the invalidation for the whole fleet and announces it; rejects if that failed. */
-  publish(namespace: string, invalidation: TagInvalidation): Promise<void>;
+  /**
+   * Gives the invalidation the next number of the namespace's sequence, records it and
+   * announces it. Before it settles, this process's subscribers have heard it (even when
+   * the rest of the fleet could not be told: it then rejects).
+   */
+  publish(namespace: string, invalidation: { tag: string; mode: "soft" | "hard" }): Promise<void>;
   /**
    * Calls `listener` with every invalidation of `namespace` recorded so far (soon after the
    * call), then with each one published, by any process. Returns an unsubscribe function.

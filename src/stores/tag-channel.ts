@@ -6,14 +6,16 @@ type Listener = (invalidation: TagInvalidation) => void;
 
 /**
  * Tag invalidations shared by every engine of one process that uses one store: each
- * namespace's invalidations are kept (bounded, like an engine's own) and replayed to engines
- * that subscribe later. A fleet store feeds it what other processes announce.
+ * namespace has one sequence, its invalidations are kept (bounded, like an engine's own) and
+ * replayed to engines that subscribe later. A fleet store feeds it what other processes
+ * announce, with the fleet's sequence numbers.
  */
 export class LocalTagChannel implements TagChannel {
   readonly #namespaces = new Map<string, { registry: TagRegistry; listeners: Set<Listener> }>();
 
-  async publish(namespace: string, invalidation: TagInvalidation): Promise<void> {
-    this.deliver(namespace, invalidation);
+  async publish(namespace: string, invalidation: { tag: string; mode: "soft" | "hard" }): Promise<void> {
+    const { tag, mode } = invalidation;
+    this.deliver(namespace, { tag, mode, seq: this.next(namespace) });
   }
 
   subscribe(namespace: string, listener: Listener): () => void {
@@ -25,13 +27,20 @@ export class LocalTagChannel implements TagChannel {
     };
   }
 
+  /** The next number of `namespace`'s sequence in this process. */
+  next(namespace: string): number {
+    return this.#space(namespace).registry.next();
+  }
+
+  /** The highest number of `namespace`'s sequence heard in this process. */
+  seq(namespace: string): number {
+    return this.#space(namespace).registry.seq;
+  }
+
   /** Records an invalidation and tells this process's subscribers, unless it was known. */
   deliver(namespace: string, invalidation: TagInvalidation): void {
     const space = this.#space(namespace);
-    const { tag, mode, at } = invalidation;
-    const changed =
-      tag === undefined ? space.registry.raiseFloor(mode, at) : space.registry.invalidate(tag, mode, at);
-    if (!changed) return;
+    if (!space.registry.record(invalidation)) return;
     for (const listener of [...space.listeners]) listener(invalidation);
   }
 

@@ -90,7 +90,7 @@ describe("events", () => {
     await isr.get("k");
     await flush();
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatchObject({ namespace: "isr_plug_cache", key: "k", error: boom });
+    expect(errors[0]).toMatchObject({ namespace: isr.namespace, key: "k", error: boom });
     expect(ends[1]).toMatchObject({ ok: false, error: boom, stored: false, purpose: "refresh" });
   });
 
@@ -193,7 +193,7 @@ describe("stats()", () => {
     await expect(isr.get("c", "c")).rejects.toThrow("x"); // error
     const stats = isr.stats();
     expect(stats).toMatchObject({
-      namespace: "isr_plug_cache",
+      namespace: isr.namespace,
       served: { fresh: 1, stale: 1, miss: 2, fallback: 0 },
       errors: 1,
       fetches: { started: 4, succeeded: 3, failed: 1, timedOut: 0, inFlight: 0, queued: 0 },

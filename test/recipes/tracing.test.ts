@@ -89,7 +89,7 @@ describe("recipe: an OpenTelemetry span per origin fetch", () => {
     const [, refresh] = named("isr-plug fetch");
     const [stale] = named("GET /stale");
     expect(refresh?.attributes).toEqual({
-      "isr_plug.namespace": "isr_plug_cache",
+      "isr_plug.namespace": isr.namespace,
       "isr_plug.purpose": "refresh",
     });
     expect(refresh?.parentSpanContext).toBeUndefined();

@@ -81,8 +81,8 @@ describeRedis("redis store on a Redis Cluster", () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
       return n;
     });
-    const onA = createIsr({ fetch: source.fetch, store: a.store });
-    const onB = createIsr({ fetch: source.fetch, store: b.store });
+    const onA = createIsr({ namespace: "data", fetch: source.fetch, store: a.store });
+    const onB = createIsr({ namespace: "data", fetch: source.fetch, store: b.store });
     const results = await Promise.all([...Array(20)].flatMap(() => [onA.get("k"), onB.get("k")]));
     expect(results.every((result) => result.value === 1)).toBe(true);
     expect(source.calls).toBe(1);

@@ -38,7 +38,7 @@ describeRedis("redis store fails open", () => {
     await vi.waitFor(() => expect(client.status).toBe("reconnecting"));
 
     const source = countingFetch((n) => `v${n}`);
-    const isr = createIsr({ fetch: source.fetch, store, logger });
+    const isr = createIsr({ namespace: "data", fetch: source.fetch, store, logger });
     for (let i = 0; i < 20; i++) expect((await isr.get("k")).value).toBe("v1");
     expect(source.calls).toBe(1);
     expect(isSync(store.get("absent"))).toBe(true);

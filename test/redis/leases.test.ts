@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { createIsr, DEFAULTS, type StoreEntry } from "../../src/index.js";
+import { createIsr, type StoreEntry } from "../../src/index.js";
 import { encodeKey, namespacePrefix } from "../../src/key.js";
 import { KeySpace } from "../../src/stores/redis/keys.js";
 import { countingFetch, deferred, fakeClock } from "../helpers.js";
@@ -139,8 +139,8 @@ describeRedis("redis fetch leases (fleet single-flight)", () => {
     it("revalidate fetches even when a fresh entry exists, on any process", async () => {
       const [a, b] = (await pair()) as [OpenStore, OpenStore];
       const source = countingFetch((n) => n);
-      const onA = createIsr({ fetch: source.fetch, store: a.store });
-      const onB = createIsr({ fetch: source.fetch, store: b.store });
+      const onA = createIsr({ namespace: "data", fetch: source.fetch, store: a.store });
+      const onB = createIsr({ namespace: "data", fetch: source.fetch, store: b.store });
       await onA.get("k");
       expect(await onB.revalidate("k")).toBe(2);
       await vi.waitFor(async () => expect((await onA.get("k")).value).toBe(2));
@@ -154,13 +154,13 @@ describeRedis("redis fetch leases (fleet single-flight)", () => {
       const [a, b] = (await pair({ now: clock.now })) as [OpenStore, OpenStore];
       const client = b.client as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
       const acquire = client.isrPlug1Acquire as (...args: unknown[]) => Promise<unknown>;
-      const storeKey = encodeKey(namespacePrefix(DEFAULTS.namespace), "k");
+      const storeKey = encodeKey(namespacePrefix("data"), "k");
       client.isrPlug1Acquire = async (...args: unknown[]) => {
         await a.store.set(storeKey, entryOf("from a", clock.now()), 120_000);
         return acquire.apply(b.client, args);
       };
       const source = countingFetch(() => "from b");
-      const onB = createIsr({ fetch: source.fetch, store: b.store, now: clock.now });
+      const onB = createIsr({ namespace: "data", fetch: source.fetch, store: b.store, now: clock.now });
       expect(await onB.get("k")).toMatchObject({ value: "from a", state: "miss" });
       expect(source.calls).toBe(0);
       await onB.close();
@@ -176,8 +176,8 @@ describeRedis("redis fetch leases (fleet single-flight)", () => {
         if (fetches > 1) await gate.promise;
         return fetches;
       };
-      const onA = createIsr({ fetch, ttlMs: 1_000, store: a.store, now: clock.now });
-      const onB = createIsr({ fetch, ttlMs: 1_000, store: b.store, now: clock.now });
+      const onA = createIsr({ namespace: "data", fetch, ttlMs: 1_000, store: a.store, now: clock.now });
+      const onB = createIsr({ namespace: "data", fetch, ttlMs: 1_000, store: b.store, now: clock.now });
       await onA.get("k");
       clock.advance(1_000);
       const served = await Promise.all([...Array(20)].flatMap(() => [onA.get("k"), onB.get("k")]));

@@ -224,7 +224,7 @@ describeRedis("redis store", () => {
       const logger = recordingLogger();
       const prefix = stores.prefix();
       const { store, client } = await stores.open(server, { prefix, logger });
-      const isr = createIsr({ fetch: () => ({ big: 10n }), store, logger });
+      const isr = createIsr({ namespace: "data", fetch: () => ({ big: 10n }), store, logger });
       expect(await isr.get("k")).toMatchObject({ value: { big: 10n }, state: "miss" });
       const errors = logger.at("error");
       expect(errors).toHaveLength(1);

@@ -178,7 +178,7 @@ describe("ttlJitterMs", () => {
     });
     await Promise.all(["a", "b", "c"].map((k) => isr.get(k, k)));
     const freshFor = (k: string) => {
-      const entry = store.get(encodeKey(namespacePrefix("isr_plug_cache"), k));
+      const entry = store.get(encodeKey(namespacePrefix(isr.namespace), k));
       return entry === undefined ? undefined : entry.staleAt - entry.storedAt;
     };
     expect(["a", "b", "c"].map(freshFor)).toEqual([1_000, 900, 801]);

@@ -67,12 +67,12 @@ describe("staleIfErrorMs", () => {
   it("asks the store to keep the entry for the whole error window", async () => {
     const clock = fakeClock();
     const inner = createMemoryStore({ now: clock.now });
-    const writes: { ttlMs: number; errorUntil: number | undefined; storedAt: number }[] = [];
+    const writes: { ttlMs: number; staleIfErrorUntil: number | undefined; storedAt: number }[] = [];
     const store = {
       get: inner.get,
       delete: inner.delete,
       set: (key: string, entry: Parameters<typeof inner.set>[1], ttlMs: number) => {
-        writes.push({ ttlMs, errorUntil: entry.errorUntil, storedAt: entry.storedAt });
+        writes.push({ ttlMs, staleIfErrorUntil: entry.staleIfErrorUntil, storedAt: entry.storedAt });
         inner.set(key, entry, ttlMs);
       },
     };
@@ -85,7 +85,7 @@ describe("staleIfErrorMs", () => {
       now: clock.now,
     });
     await isr.get("k");
-    expect(writes).toEqual([{ ttlMs: 120, errorUntil: clock.now() + 120, storedAt: clock.now() }]);
+    expect(writes).toEqual([{ ttlMs: 120, staleIfErrorUntil: clock.now() + 120, storedAt: clock.now() }]);
     clock.advance(119);
     expect(inner.size).toBe(1);
   });

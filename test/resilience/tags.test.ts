@@ -170,45 +170,59 @@ describe("tags", () => {
 });
 
 describe("tag bookkeeping is bounded", () => {
-  const entry = (storedAt: number, tags: string[]) => ({
+  /** An entry whose fetch started when `tagSeq` was the latest invalidation known. */
+  const entry = (tagSeq: number, tags: string[]) => ({
     value: 1,
-    storedAt,
+    storedAt: 0,
     staleAt: 0,
     expiresAt: 0,
     tags,
+    tagSeq,
   });
+  const record = (registry: TagRegistry, tag: string, mode: "soft" | "hard", seq: number) =>
+    registry.record({ tag, mode, seq });
 
   it("keeps at most maxTags records and folds the oldest into floors: never less invalidated", () => {
     const registry = new TagRegistry(3);
-    registry.invalidate("a", "hard", 10);
-    registry.invalidate("b", "soft", 20);
-    registry.invalidate("c", "hard", 30);
-    registry.invalidate("d", "soft", 40); // folds "a" (hard at 10) into the hard floor
+    record(registry, "a", "hard", 10);
+    record(registry, "b", "soft", 20);
+    record(registry, "c", "hard", 30);
+    record(registry, "d", "soft", 40); // folds "a" (hard at 10) into the hard floor
     expect(registry.size).toBe(3);
+    expect(registry.seq).toBe(40);
     expect(registry.verdict(entry(5, ["a"]))).toBe(TagVerdict.Hard);
     expect(registry.verdict(entry(5, ["unrelated"]))).toBe(TagVerdict.Hard); // over-invalidated, by design
-    expect(registry.verdict(entry(11, ["unrelated"]))).toBe(TagVerdict.None);
+    expect(registry.verdict(entry(10, ["unrelated"]))).toBe(TagVerdict.None);
+    expect(registry.verdict(entry(10, ["a"]))).toBe(TagVerdict.None); // fetched after it: kept
     expect(registry.verdict(entry(15, ["b"]))).toBe(TagVerdict.Soft);
     expect(registry.verdict(entry(25, ["c"]))).toBe(TagVerdict.Hard);
     expect(registry.verdict(entry(35, ["d"]))).toBe(TagVerdict.Soft);
-    expect(registry.verdict(entry(45, ["a", "b", "c", "d"]))).toBe(TagVerdict.None);
+    expect(registry.verdict(entry(40, ["a", "b", "c", "d"]))).toBe(TagVerdict.None);
     expect(registry.verdict({ value: 1, storedAt: 0, staleAt: 0, expiresAt: 0 })).toBe(TagVerdict.None);
+  });
+
+  it("counts a tagged entry without a sequence number as older than every invalidation", () => {
+    const registry = new TagRegistry(10);
+    record(registry, "t", "soft", 1);
+    expect(registry.verdict({ value: 1, storedAt: 9e15, staleAt: 9e15, expiresAt: 9e15, tags: ["t"] })).toBe(
+      TagVerdict.Soft,
+    );
   });
 
   it("remembers a hard invalidation under a later soft one of the same tag", () => {
     const registry = new TagRegistry(10);
-    registry.invalidate("t", "hard", 10);
-    registry.invalidate("t", "soft", 20);
+    record(registry, "t", "hard", 10);
+    record(registry, "t", "soft", 20);
     expect(registry.verdict(entry(5, ["t"]))).toBe(TagVerdict.Hard);
     expect(registry.verdict(entry(15, ["t"]))).toBe(TagVerdict.Soft);
   });
 
   it("50 000 distinct tag invalidations leave maxTags records", () => {
     const tags = new TagRegistry(1_000);
-    for (let i = 0; i < 50_000; i++) tags.invalidate(`tag-${i}`, "soft", i);
+    for (let i = 1; i <= 50_000; i++) record(tags, `tag-${i}`, "soft", i);
     expect(tags.size).toBe(1_000);
-    expect(tags.verdict(entry(48_999, ["tag-48999"]))).toBe(TagVerdict.Soft);
-    expect(tags.verdict(entry(49_000, ["tag-0"]))).toBe(TagVerdict.None);
+    expect(tags.verdict(entry(48_999, ["tag-49000"]))).toBe(TagVerdict.Soft);
+    expect(tags.verdict(entry(49_000, ["tag-1"]))).toBe(TagVerdict.None);
   });
 });
 

@@ -107,15 +107,20 @@ return 1`,
 redis.call('DEL', KEYS[1], KEYS[2])
 redis.call('PUBLISH', ARGV[1], ARGV[2])
 return 1`,
-  // KEYS: tag log, floors. ARGV: member (JSON [namespace, tag, mode]), at, most records,
-  // channel, message. Keeps each member's latest time; beyond the bound the oldest are
-  // folded into their namespace's floor for that mode, so a trim never forgets an invalidation.
+  // KEYS: tag log, floors, sequence. ARGV: member (JSON [namespace, tag, mode]), most
+  // records, channel, message head (the JSON announcement up to its sequence number).
+  // Gives the invalidation the fleet's next sequence number, keeps each member's latest
+  // number; beyond the bound the oldest are folded into their namespace's floor for that
+  // mode, so a trim never forgets an invalidation. A missing sequence (a Redis that lost its
+  // data) starts again from the server's TIME in microseconds, above any number it gave before.
   tag: `
-local old = redis.call('ZSCORE', KEYS[1], ARGV[1])
-if (not old) or tonumber(old) < tonumber(ARGV[2]) then
-  redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+if redis.call('EXISTS', KEYS[3]) == 0 then
+  local t = redis.call('TIME')
+  redis.call('SET', KEYS[3], string.format('%.0f', tonumber(t[1]) * 1000000 + tonumber(t[2])))
 end
-local extra = redis.call('ZCARD', KEYS[1]) - tonumber(ARGV[3])
+local seq = redis.call('INCR', KEYS[3])
+redis.call('ZADD', KEYS[1], seq, ARGV[1])
+local extra = redis.call('ZCARD', KEYS[1]) - tonumber(ARGV[2])
 if extra > 0 then
   local popped = redis.call('ZPOPMIN', KEYS[1], extra)
   for i = 1, #popped, 2 do
@@ -127,8 +132,9 @@ if extra > 0 then
     end
   end
 end
-redis.call('PUBLISH', ARGV[4], ARGV[5])
-return 1`,
+local text = string.format('%.0f', seq)
+redis.call('PUBLISH', ARGV[3], ARGV[4] .. text .. '}}')
+return text`,
   // KEYS: lease. ARGV: token, leaseMs.
   renew: `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
@@ -148,7 +154,7 @@ const COMMANDS = {
   acquire: { name: "isrPlug1Acquire", numberOfKeys: 2 },
   write: { name: "isrPlug1Write", numberOfKeys: 2 },
   drop: { name: "isrPlug1Drop", numberOfKeys: 2 },
-  tag: { name: "isrPlug1Tag", numberOfKeys: 2 },
+  tag: { name: "isrPlug2Tag", numberOfKeys: 3 },
   renew: { name: "isrPlug1Renew", numberOfKeys: 1 },
   release: { name: "isrPlug1Release", numberOfKeys: 1 },
 } as const;
@@ -202,16 +208,9 @@ export class Scripts {
     return this.#run("drop", [entry, lease, channel, message]);
   }
 
-  tag(
-    log: string,
-    floors: string,
-    member: string,
-    at: number,
-    most: number,
-    channel: string,
-    message: string,
-  ) {
-    return this.#run("tag", [log, floors, member, String(at), String(most), channel, message]);
+  /** Resolves the invalidation's sequence number (as text: it may pass 2^31). */
+  tag(log: string, floors: string, seq: string, member: string, most: number, channel: string, head: string) {
+    return this.#run("tag", [log, floors, seq, member, String(most), channel, head]);
   }
 
   renew(lease: string, token: string, leaseMs: number) {

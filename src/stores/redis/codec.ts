@@ -126,7 +126,7 @@ export interface Message {
   f?: 1;
   /** Nonce of the entry a set stored. */
   n?: string;
-  /** A tag invalidation: namespace, tag, mode, time. */
+  /** A tag invalidation: namespace, tag, mode, sequence number. */
   t?: { s: string; g: string; m: "soft" | "hard"; a: number };
 }
 

@@ -47,6 +47,11 @@ export class KeySpace {
     return `${this.prefix}{~tags}:floors`;
   }
 
+  /** The fleet's tag-invalidation sequence (INCR), in the tag log's slot. */
+  get tagSeq(): string {
+    return `${this.prefix}{~tags}:seq`;
+  }
+
   /** SCAN pattern of every key of this prefix (entries and leases), after ioredis's `keyPrefix`. */
   pattern(keyPrefix = ""): string {
     return `${(keyPrefix + this.prefix).replace(GLOB_SPECIAL, "\\$&")}{*`;

@@ -1,6 +1,6 @@
+import { OptionCheck, optionNames } from "../../check.js";
 import { coarseNow } from "../../clock.js";
 import type { Logger } from "../../log.js";
-import { describeValue, hasMethods } from "../../options.js";
 import { DEFAULT_MEMORY_MAX } from "../memory.js";
 import { checkClient, type RedisClientLike, type RedisConnection } from "./client.js";
 import { jsonSerializer, type RedisSerializer } from "./codec.js";
@@ -89,79 +89,50 @@ export interface ResolvedRedisOptions {
   now: () => number;
 }
 
-const OPTION_NAMES = new Set([
-  "client",
-  "prefix",
-  "localMax",
-  "localMaxBytes",
-  "leaseMs",
-  "commandTimeoutMs",
-  "breakerThreshold",
-  "breakerCooldownMs",
-  "serializer",
-  "logger",
-  "now",
-]);
+const OPTION_NAMES = optionNames<RedisStoreOptions>({
+  client: true,
+  prefix: true,
+  localMax: true,
+  localMaxBytes: true,
+  leaseMs: true,
+  commandTimeoutMs: true,
+  breakerThreshold: true,
+  breakerCooldownMs: true,
+  serializer: true,
+  logger: true,
+  now: true,
+});
 
-function fail(name: string, expected: string, value: unknown): never {
-  throw new TypeError(`isr-plug: redis store "${name}" must be ${expected}, got ${describeValue(value)}`);
-}
-
-function integer(name: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) {
-    fail(name, "a positive integer", value);
-  }
-  return value;
-}
-
-function duration(name: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
-    fail(name, "a finite number of milliseconds > 0", value);
-  }
-  return value;
-}
+const check = new OptionCheck("isr-plug: redis store", "isr-plug: unknown redis store option");
 
 /** Validates the options; a `TypeError` names the first bad one. */
 export function resolveRedisOptions(options: RedisStoreOptions): ResolvedRedisOptions {
-  if (options === null || typeof options !== "object") {
-    throw new TypeError(`isr-plug: redis store options must be an object, got ${describeValue(options)}`);
-  }
-  for (const name of Object.keys(options)) {
-    if (!OPTION_NAMES.has(name)) throw new TypeError(`isr-plug: unknown redis store option "${name}"`);
-  }
+  check.object(options, OPTION_NAMES);
   const client = checkClient(options.client);
   const prefix = checkPrefix(options.prefix ?? REDIS_STORE_DEFAULTS.prefix);
-  const localMax = integer("localMax", options.localMax, REDIS_STORE_DEFAULTS.localMax);
+  const localMax = check.integer("localMax", options.localMax, REDIS_STORE_DEFAULTS.localMax);
   const localMaxBytes =
-    options.localMaxBytes === undefined ? undefined : integer("localMaxBytes", options.localMaxBytes, 0);
-  const leaseMs = integer("leaseMs", options.leaseMs, REDIS_STORE_DEFAULTS.leaseMs);
-  if (leaseMs < 30) fail("leaseMs", "at least 30 (it is renewed every third of it)", leaseMs);
-  const commandTimeoutMs = duration(
-    "commandTimeoutMs",
-    options.commandTimeoutMs,
-    REDIS_STORE_DEFAULTS.commandTimeoutMs,
-  );
-  const breakerThreshold = integer(
+    options.localMaxBytes === undefined
+      ? undefined
+      : check.integer("localMaxBytes", options.localMaxBytes, 0);
+  const leaseMs = check.integer("leaseMs", options.leaseMs, REDIS_STORE_DEFAULTS.leaseMs);
+  if (leaseMs < 30) check.fail("leaseMs", "at least 30 (it is renewed every third of it)", leaseMs);
+  const commandTimeoutMs =
+    check.positiveDuration("commandTimeoutMs", options.commandTimeoutMs) ??
+    REDIS_STORE_DEFAULTS.commandTimeoutMs;
+  const breakerThreshold = check.integer(
     "breakerThreshold",
     options.breakerThreshold,
     REDIS_STORE_DEFAULTS.breakerThreshold,
   );
-  const breakerCooldownMs = duration(
-    "breakerCooldownMs",
-    options.breakerCooldownMs,
-    REDIS_STORE_DEFAULTS.breakerCooldownMs,
-  );
+  const breakerCooldownMs =
+    check.positiveDuration("breakerCooldownMs", options.breakerCooldownMs) ??
+    REDIS_STORE_DEFAULTS.breakerCooldownMs;
   const serializer = options.serializer ?? jsonSerializer;
-  if (!hasMethods(serializer, ["serialize", "deserialize"])) {
-    fail("serializer", "an object with serialize and deserialize methods", serializer);
-  }
+  check.methods("serializer", serializer, ["serialize", "deserialize"]);
   const { logger, now } = options;
-  if (logger !== undefined && !hasMethods(logger, ["debug", "info", "warn", "error"])) {
-    fail("logger", "an object with debug, info, warn and error methods", logger);
-  }
-  if (now !== undefined && typeof now !== "function") fail("now", "a function", now);
+  check.logger(logger);
+  check.function("now", now);
   return {
     client,
     prefix,

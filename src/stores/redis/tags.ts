@@ -1,4 +1,4 @@
-import { IsrError } from "../../errors.js";
+import { IsrRedisUnavailableError } from "../../errors.js";
 import type { Log } from "../../log.js";
 import { DEFAULTS } from "../../options.js";
 import type { TagChannel, TagInvalidation } from "../store.js";
@@ -34,31 +34,30 @@ export class RedisTags implements TagChannel {
     this.#deps = deps;
   }
 
-  async publish(namespace: string, invalidation: TagInvalidation): Promise<void> {
-    this.#local.deliver(namespace, invalidation);
-    const { tag, mode, at } = invalidation;
-    if (tag === undefined) throw new TypeError("isr-plug: only tagged invalidations are published");
+  async publish(namespace: string, invalidation: { tag: string; mode: Mode }): Promise<void> {
+    const { tag, mode } = invalidation;
     const { scripts, keys, link, instanceId } = this.#deps;
-    const message = encodeMessage({
-      i: instanceId,
-      o: "t",
-      k: "",
-      t: { s: namespace, g: tag, m: mode, a: at },
-    });
+    // The announcement's JSON up to its sequence number, which the script appends.
+    const full = encodeMessage({ i: instanceId, o: "t", k: "", t: { s: namespace, g: tag, m: mode, a: 0 } });
+    const head = full.slice(0, full.length - "0}}".length);
     const member = JSON.stringify([namespace, tag, mode]);
     const ran = link.run(() =>
-      scripts.tag(keys.tagLog, keys.tagFloors, member, at, DEFAULTS.maxTags, keys.channel, message),
+      scripts.tag(keys.tagLog, keys.tagFloors, keys.tagSeq, member, DEFAULTS.maxTags, keys.channel, head),
     );
+    let seq: number;
     try {
       if (ran === undefined) throw new Error("circuit open");
-      await ran;
+      seq = Number(await ran);
+      if (!Number.isSafeInteger(seq)) throw new TypeError(`bad sequence number ${String(seq)}`);
     } catch (error) {
-      throw new IsrError(
+      // Applied in this process all the same, numbered after everything it has heard.
+      this.#local.deliver(namespace, { tag, mode, seq: this.#local.next(namespace) });
+      throw new IsrRedisUnavailableError(
         "isr-plug: redis is unavailable; the tag was invalidated in this process only",
-        "ISR_REDIS_UNAVAILABLE",
         { cause: error },
       );
     }
+    this.#local.deliver(namespace, { tag, mode, seq });
   }
 
   subscribe(namespace: string, listener: (invalidation: TagInvalidation) => void): () => void {
@@ -73,7 +72,7 @@ export class RedisTags implements TagChannel {
   /** Another process announced an invalidation. */
   heard(message: Message): void {
     const t = message.t;
-    if (t !== undefined) this.#local.deliver(t.s, { tag: t.g, mode: t.m, at: t.a });
+    if (t !== undefined) this.#local.deliver(t.s, { tag: t.g, mode: t.m, seq: t.a });
   }
 
   /** Announcements may have been missed (pub/sub reconnected): read the record again. */
@@ -96,13 +95,13 @@ export class RedisTags implements TagChannel {
         for (let i = 0; i + 1 < entries.length; i += 2) {
           const parsed = parseMember(entries[i] as string);
           if (parsed === undefined || !namespaces.has(parsed[0])) continue;
-          this.#local.deliver(parsed[0], { tag: parsed[1], mode: parsed[2], at: Number(entries[i + 1]) });
+          this.#local.deliver(parsed[0], { tag: parsed[1], mode: parsed[2], seq: Number(entries[i + 1]) });
         }
         const fields = Array.isArray(floors) ? (floors as string[]) : Object.entries(floors as object).flat();
         for (let i = 0; i + 1 < fields.length; i += 2) {
           const floor = parseFloor(fields[i] as string);
           if (floor === undefined || !namespaces.has(floor[0])) continue;
-          this.#local.deliver(floor[0], { tag: undefined, mode: floor[1], at: Number(fields[i + 1]) });
+          this.#local.deliver(floor[0], { tag: undefined, mode: floor[1], seq: Number(fields[i + 1]) });
         }
       },
       (error: unknown) => {

@@ -1,5 +1,5 @@
 import { LRUCache } from "lru-cache";
-import type { ErrorBackoffOptions } from "./options.js";
+import type { ErrorBackoffOptions } from "../options.js";
 
 interface Failure {
   failures: number;
@@ -18,11 +18,12 @@ const MAX_TRACKED_KEYS = 10_000;
 export class ErrorBackoff {
   readonly #failures = new LRUCache<string, Failure>({ max: MAX_TRACKED_KEYS });
   readonly #options: Required<ErrorBackoffOptions>;
-  readonly #now: () => number;
+  /** A clock that never goes back: a wall clock set back must not stretch a wait. */
+  readonly #elapsed: () => number;
 
-  constructor(options: Required<ErrorBackoffOptions>, now: () => number) {
+  constructor(options: Required<ErrorBackoffOptions>, elapsed: () => number) {
     this.#options = options;
-    this.#now = now;
+    this.#elapsed = elapsed;
   }
 
   failed(key: string, error: unknown): void {
@@ -30,7 +31,7 @@ export class ErrorBackoff {
     const { minMs, maxMs } = this.#options;
     const delay = Math.min(maxMs, minMs * 2 ** Math.min(failures - 1, 52));
     const jittered = delay / 2 + Math.random() * (delay / 2);
-    this.#failures.set(key, { failures, retryAt: this.#now() + jittered, error });
+    this.#failures.set(key, { failures, retryAt: this.#elapsed() + jittered, error });
   }
 
   succeeded(key: string): void {
@@ -40,6 +41,6 @@ export class ErrorBackoff {
   /** The last error of `key` while it must still wait, else undefined. */
   waiting(key: string): Failure | undefined {
     const failure = this.#failures.get(key);
-    return failure !== undefined && this.#now() < failure.retryAt ? failure : undefined;
+    return failure !== undefined && this.#elapsed() < failure.retryAt ? failure : undefined;
   }
 }

@@ -1,4 +1,4 @@
-import type { StoreEntry } from "./stores/store.js";
+import type { StoreEntry } from "../stores/store.js";
 
 /** One fetch in progress for one key; everyone who needs that key meanwhile shares it. */
 export interface Flight<V> {

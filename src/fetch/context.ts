@@ -1,7 +1,7 @@
-import type { CacheKey } from "./key.js";
-import { checkDuration, type FetchContext, type ValueTtls } from "./options.js";
-import type { StoreEntry } from "./stores/store.js";
-import { checkTags } from "./tags.js";
+import type { CacheKey } from "../key.js";
+import { checkDuration, type FetchContext, type ValueTtls } from "../options.js";
+import type { StoreEntry } from "../stores/store.js";
+import { checkTags } from "../tags.js";
 
 /** The `context` one fetch receives, and what the fetch asked for through it. */
 export class FetchControl<V> implements FetchContext<V> {
