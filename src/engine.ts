@@ -230,15 +230,21 @@ export class Engine<V, E = void> implements Isr<V, E> {
       if (this.#health.failing) this.#health.answered();
       return this.#decide(storeKey, key, extracted, found as StoreEntry<V> | undefined, answer);
     }
-    // An async store: whatever the lookup finds, the answer is a miss-shaped promise.
+    // An async store: whatever the lookup finds, the answer is a miss-shaped promise. A lookup
+    // made by the key's own fetch is decided as if it had not waited, so it is still spotted.
+    const insideOwnFetch = this.#runner.callingFetchOf(storeKey);
+    const decide = (entry: StoreEntry<V> | undefined) => {
+      const run = () => this.#decide(storeKey, key, extracted, entry, SERVED_ANSWER<V>());
+      return insideOwnFetch ? this.#runner.asCalling(storeKey, run) : run();
+    };
     const decided = Promise.resolve(found).then(
       (entry) => {
         this.#health.answered();
-        return this.#decide(storeKey, key, extracted, entry as StoreEntry<V> | undefined, SERVED_ANSWER<V>());
+        return decide(entry as StoreEntry<V> | undefined);
       },
       (error: unknown) => {
         this.#health.failed(error);
-        return this.#decide(storeKey, key, extracted, undefined, SERVED_ANSWER<V>());
+        return decide(undefined);
       },
     );
     return answer.miss(decided);
@@ -275,6 +281,7 @@ export class Engine<V, E = void> implements Isr<V, E> {
     if (this.#closed) throw new IsrClosedError();
     const storeKey = this.#keys.encode(key);
     if (storeKey.length > this.#options.maxKeyLength) throw this.#tooLong();
+    const insideOwnFetch = this.#runner.callingFetchOf(storeKey);
     let previous: StoreEntry<V> | undefined;
     try {
       previous = (await this.store.get(storeKey)) as StoreEntry<V> | undefined;
@@ -284,7 +291,8 @@ export class Engine<V, E = void> implements Isr<V, E> {
     const seen = previous;
     if (previous !== undefined && this.#tags.verdict(previous) === TagVerdict.Hard) previous = undefined;
     const need: Need<V> = { previous, staleIfError: undefined, seen };
-    return (await this.#fetchForRequest(storeKey, key, extracted, need, "revalidate")).value;
+    const fetch = () => this.#fetchForRequest(storeKey, key, extracted, need, "revalidate");
+    return (await (insideOwnFetch ? this.#runner.asCalling(storeKey, fetch) : fetch())).value;
   }
 
   close(): Promise<void> {
@@ -296,6 +304,9 @@ export class Engine<V, E = void> implements Isr<V, E> {
     this.#closed = true;
     this.#stopWatchingEvictions?.();
     this.#stopHearingTags?.();
+    // Deaf to tag invalidations from now on, it stops trusting tagged values rather than serve
+    // one that another engine invalidated.
+    this.#tags.record({ tag: undefined, mode: "hard", seq: Number.POSITIVE_INFINITY });
     this.#limiter.refuseQueued();
     const flights = this.#flights.all();
     for (const flight of flights) flight.controller.abort(new IsrClosedError());

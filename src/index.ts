@@ -2,10 +2,13 @@ export type { IsrInfo } from "./adapters/plug.js";
 export { createIsr, type InspectedEntry, type Isr, type IsrResult, type IsrState } from "./engine.js";
 export {
   IsrClosedError,
+  IsrDeadlockError,
   IsrError,
   IsrFetchError,
   IsrKeyRejectedError,
   IsrOverloadedError,
+  IsrRedisUnavailableError,
+  IsrStoreError,
   IsrTimeoutError,
 } from "./errors.js";
 export { type CacheKey, DEFAULT_CACHE_KEY } from "./key.js";
@@ -26,5 +29,13 @@ export {
   type MemoryStore,
   type MemoryStoreOptions,
 } from "./stores/memory.js";
-export type { EvictionReason, FetchPurpose, Store, StoreEntry } from "./stores/store.js";
+export type {
+  CoordinateContext,
+  EvictionReason,
+  FetchPurpose,
+  Store,
+  StoreEntry,
+  TagChannel,
+  TagInvalidation,
+} from "./stores/store.js";
 export type { InvalidationMode } from "./tags.js";

@@ -82,6 +82,20 @@ export class FetchRunner<V, E> {
     return this.#calling === storeKey;
   }
 
+  /**
+   * Runs `decide` as if still inside the synchronous call of `storeKey`'s fetch: a lookup made
+   * there that had to wait for an async store is checked as if it had not waited.
+   */
+  asCalling<R>(storeKey: string, decide: () => R): R {
+    const outer = this.#calling;
+    this.#calling = storeKey;
+    try {
+      return decide();
+    } finally {
+      this.#calling = outer;
+    }
+  }
+
   /** Waits up to `graceMs` for the user fetches still running; resolves with the keys of those that did not settle. */
   async settle(flights: readonly Flight<V>[], graceMs: number): Promise<CacheKey[]> {
     const waits = [...flights.map((flight) => flight.promise), ...this.#unsettled.keys()];

@@ -1,33 +1,57 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { createIsr, createMemoryStore } from "../../src/index.js";
+import { type CacheKey, createIsr, createMemoryStore, type Isr } from "../../src/index.js";
 import { type Deferred, deferred, fakeClock, flush } from "../helpers.js";
-import { type ModelConfig, type Outcome, ReferenceModel } from "./reference-model.js";
+import { CLOSED, type ModelConfig, type Outcome, ReferenceModel, tagsOf } from "./reference-model.js";
 
 type Op =
-  | { t: "get"; key: number }
-  | { t: "revalidate"; key: number }
-  | { t: "invalidate"; key: number }
+  | { t: "get"; engine: number; key: number }
+  | { t: "getThenClose"; engine: number; key: number }
+  | { t: "revalidate"; engine: number; key: number }
+  | { t: "invalidate"; engine: number; key: number }
+  | { t: "invalidateTag"; engine: number; tag: number; mode: "soft" | "hard"; burst: number }
   | { t: "advance"; ms: number }
+  | { t: "step"; ms: number }
   | { t: "resolve"; which: number; value: number }
-  | { t: "reject"; which: number };
+  | { t: "reject"; which: number }
+  | { t: "close"; engine: number }
+  | { t: "badKey"; engine: number; which: number };
 
 const KEYS = 3;
-const RUNS = Number(process.env.MODEL_RUNS ?? 1_000);
+const ENGINES = 2;
+const RUNS = Number(process.env.MODEL_RUNS ?? 2_000);
+const BAD_KEYS: unknown[] = [undefined, null, {}, Number.NaN, 7, [["nested"]], [Number.NaN], () => "k"];
 
 const configArb = fc.record<ModelConfig>({
-  ttlMs: fc.integer({ min: 0, max: 50 }),
+  ttlMs: fc.oneof(fc.integer({ min: 0, max: 50 }), fc.integer({ min: 100, max: 400 })),
   staleTtlMs: fc.integer({ min: 0, max: 50 }),
   staleIfErrorMs: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 50 })),
 });
 
+const engine = fc.nat(ENGINES - 1);
+const key = fc.nat(KEYS - 1);
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ t: fc.constant("get" as const), key: fc.nat(KEYS - 1) }) },
-  { weight: 1, arbitrary: fc.record({ t: fc.constant("revalidate" as const), key: fc.nat(KEYS - 1) }) },
-  { weight: 1, arbitrary: fc.record({ t: fc.constant("invalidate" as const), key: fc.nat(KEYS - 1) }) },
+  { weight: 6, arbitrary: fc.record({ t: fc.constant("get" as const), engine, key }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant("revalidate" as const), engine, key }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant("invalidate" as const), engine, key }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      t: fc.constant("invalidateTag" as const),
+      engine,
+      tag: fc.nat(1),
+      mode: fc.constantFrom("soft" as const, "hard" as const),
+      burst: fc.oneof(fc.constant(1), fc.integer({ min: 2, max: 40 })),
+    }),
+  },
   {
     weight: 3,
     arbitrary: fc.record({ t: fc.constant("advance" as const), ms: fc.integer({ min: 0, max: 120 }) }),
+  },
+  // The wall clock steps back (NTP) or jumps ahead.
+  {
+    weight: 1,
+    arbitrary: fc.record({ t: fc.constant("step" as const), ms: fc.integer({ min: -3_000, max: 3_000 }) }),
   },
   {
     weight: 3,
@@ -38,29 +62,62 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     }),
   },
   { weight: 2, arbitrary: fc.record({ t: fc.constant("reject" as const), which: fc.nat(4) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ t: fc.constant("badKey" as const), engine, which: fc.nat(BAD_KEYS.length - 1) }),
+  },
+  // Rare: closing ends most of what a scenario can show.
+  { weight: 1, arbitrary: fc.record({ t: fc.constant("getThenClose" as const), engine, key }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant("close" as const), engine }) },
 );
 
-/** Runs one scenario against the engine and the model side by side, comparing after every step. */
+const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+
+function outcomeOf(
+  promise: Promise<{ value: number; state: "fresh" | "stale" | "miss"; ageMs: number; error?: unknown }>,
+) {
+  return promise.then(
+    (r): Outcome =>
+      r.error === undefined
+        ? { kind: "value", value: r.value, state: r.state, ageMs: r.ageMs }
+        : {
+            kind: "value",
+            value: r.value,
+            state: r.state,
+            ageMs: r.ageMs,
+            error: String((r.error as Error).message),
+          },
+    (e: unknown): Outcome => ({ kind: "error", error: String((e as Error).message) }),
+  );
+}
+
+/** Runs one scenario against two engines on one store and the model side by side, comparing after every step. */
 async function runScenario(config: ModelConfig, ops: Op[]): Promise<void> {
-  const clock = fakeClock(1_000);
-  const model = new ReferenceModel(config, clock.now());
-  const calls: { key: number; gate: Deferred<number> }[] = [];
+  const clock = fakeClock(1_000_000);
+  const model = new ReferenceModel(config, clock.now(), ENGINES);
+  const calls: { engine: number; key: number; gate: Deferred<number> }[] = [];
   let fetchCount = 0;
-  const isr = createIsr<number, number>({
-    fetch: (key) => {
-      fetchCount += 1;
-      const gate = deferred<number>();
-      calls.push({ key, gate });
-      return gate.promise;
-    },
-    ...config,
-    store: createMemoryStore({ now: clock.now }),
-    logger: { debug() {}, info() {}, warn() {}, error() {} },
-    now: clock.now,
-  });
+  const store = createMemoryStore({ now: clock.now });
+  const engines: Isr<number, number>[] = Array.from({ length: ENGINES }, (_, e) =>
+    createIsr<number, number>({
+      fetch: (k) => {
+        fetchCount += 1;
+        const gate = deferred<number>();
+        calls.push({ engine: e, key: k, gate });
+        return gate.promise;
+      },
+      tags: (_value, k) => tagsOf(k),
+      ...config,
+      store,
+      namespace: `ns${e}`,
+      closeTimeoutMs: 1,
+      logger: quiet,
+      now: clock.now,
+    }),
+  );
+  const isrOf = (e: number) => engines[e] as Isr<number, number>;
   const outcomes = new Map<number, Outcome>();
   let request = 0;
-
   const track = (id: number, promise: Promise<Outcome>) => {
     outcomes.set(id, { kind: "pending" });
     promise.then((outcome) => outcomes.set(id, outcome));
@@ -70,50 +127,56 @@ async function runScenario(config: ModelConfig, ops: Op[]): Promise<void> {
     switch (op.t) {
       case "get": {
         const id = ++request;
-        model.get(id, op.key);
-        track(
-          id,
-          isr.get(`k${op.key}`, op.key).then(
-            (r): Outcome =>
-              r.error === undefined
-                ? { kind: "value", value: r.value, state: r.state, ageMs: r.ageMs }
-                : {
-                    kind: "value",
-                    value: r.value,
-                    state: r.state,
-                    ageMs: r.ageMs,
-                    error: String((r.error as Error).message),
-                  },
-            (e: unknown): Outcome => ({ kind: "error", error: String((e as Error).message) }),
-          ),
-        );
+        model.get(id, op.engine, op.key);
+        track(id, outcomeOf(isrOf(op.engine).get(`k${op.key}`, op.key)));
+        break;
+      }
+      case "getThenClose": {
+        const id = ++request;
+        model.get(id, op.engine, op.key, true);
+        model.close(op.engine);
+        track(id, outcomeOf(isrOf(op.engine).get(`k${op.key}`, op.key)));
+        void isrOf(op.engine).close();
         break;
       }
       case "revalidate": {
         const id = ++request;
-        model.revalidate(id, op.key);
+        model.revalidate(id, op.engine, op.key);
         track(
           id,
-          isr.revalidate(`k${op.key}`, op.key).then(
-            (value): Outcome => ({ kind: "revalidated", value }),
-            (e: unknown): Outcome => ({ kind: "error", error: String((e as Error).message) }),
-          ),
+          isrOf(op.engine)
+            .revalidate(`k${op.key}`, op.key)
+            .then(
+              (value): Outcome => ({ kind: "revalidated", value }),
+              (e: unknown): Outcome => ({ kind: "error", error: String((e as Error).message) }),
+            ),
         );
         break;
       }
       case "invalidate":
-        model.invalidate(op.key);
-        await isr.invalidate(`k${op.key}`);
+        model.invalidate(op.engine, op.key);
+        await isrOf(op.engine).invalidate(`k${op.key}`);
+        break;
+      case "invalidateTag":
+        for (let i = 0; i < op.burst; i++) {
+          model.invalidateTag(op.engine, `t${op.tag}`, op.mode);
+          await isrOf(op.engine).invalidateTag(`t${op.tag}`, { mode: op.mode });
+        }
         break;
       case "advance":
+      case "step":
         model.advance(op.ms);
-        clock.advance(op.ms);
+        clock.set(clock.now() + op.ms);
         break;
       case "resolve": {
         if (calls.length === 0) break;
         const index = op.which % calls.length;
-        model.resolve(index, op.value);
-        calls.splice(index, 1)[0]?.gate.resolve(op.value);
+        const call = calls[index] as (typeof calls)[number];
+        // Values carry their engine, so an entry seen through the wrong namespace shows.
+        const value = op.value + 1_000 * call.engine;
+        model.resolve(index, value);
+        calls.splice(index, 1);
+        call.gate.resolve(value);
         break;
       }
       case "reject": {
@@ -124,24 +187,40 @@ async function runScenario(config: ModelConfig, ops: Op[]): Promise<void> {
         calls.splice(index, 1)[0]?.gate.reject(new Error(message));
         break;
       }
+      case "close":
+        model.close(op.engine);
+        void isrOf(op.engine).close();
+        break;
+      case "badKey": {
+        const before = fetchCount;
+        await expect(isrOf(op.engine).get(BAD_KEYS[op.which] as CacheKey, 0)).rejects.toBeInstanceOf(
+          TypeError,
+        );
+        expect(fetchCount).toBe(before);
+        break;
+      }
     }
     await flush();
-    expect(calls.map((c) => c.key)).toEqual(model.pending.map((f) => f.key));
+    expect(calls.map((c) => [c.engine, c.key])).toEqual(model.pending.map((f) => [f.engine, f.key]));
     expect(outcomes).toEqual(model.outcomes);
     expect(fetchCount).toBe(model.fetches);
   }
   // Hanging fetches are left pending; close aborts their signals and must not hang.
   for (const call of calls.splice(0)) call.gate.reject(new Error("hung until close"));
-  await isr.close();
+  await Promise.all(engines.map((isr) => isr.close()));
 }
 
 describe("engine against a reference model", () => {
-  it(`matches the model on ${RUNS} random interleavings of gets, clock moves, fetch results and invalidations`, async () => {
+  it(`matches the model on ${RUNS} random interleavings: two namespaces on one store, gets, tags (bursts), clock steps, fetch results, invalidations, bad keys and close`, async () => {
     await fc.assert(
-      fc.asyncProperty(configArb, fc.array(opArb, { minLength: 1, maxLength: 40 }), (config, ops) =>
+      fc.asyncProperty(configArb, fc.array(opArb, { minLength: 1, maxLength: 50 }), (config, ops) =>
         runScenario(config, ops),
       ),
       { numRuns: RUNS },
     );
-  }, 120_000);
+  }, 180_000);
+
+  it("the closed-engine message the model uses is the engine's", () => {
+    expect(CLOSED).toBe("isr-plug: the engine is closed");
+  });
 });

@@ -1,8 +1,17 @@
 /**
- * A deliberately simple reference model of the engine's contract, one key at a time:
- * fresh while age < ttl, stale (one refresh) while age < ttl + stale, then, inside the
- * stale-if-error window, fetch with the old value as fallback, else fetch. One fetch per key
- * at a time; invalidate drops the entry and detaches the fetch in flight (it no longer stores).
+ * A deliberately simple reference model of the engine's contract, one key at a time, for
+ * several engines (namespaces) sharing one store and one wall clock:
+ * - fresh while age < ttl, stale (one refresh) while age < ttl + stale, then, inside the
+ *   stale-if-error window, fetch with the old value as fallback, else fetch;
+ * - one fetch per key at a time; invalidate drops the entry and detaches the fetch in flight;
+ * - tags: each invalidation takes the engine's next sequence number; an entry remembers the
+ *   number known when its fetch was called, and a later invalidation of one of its tags makes
+ *   it stale (soft) or gone (hard); a fetch overtaken by one is served but not stored;
+ * - the wall clock may step back or jump ahead: times are absolute, ages never negative;
+ * - close: no new fetch (a fetch requested in the same tick is not called), a value arriving
+ *   later is served but not stored; cached values are still served, without refresh, except
+ *   tagged ones (a closed engine no longer hears tag invalidations, so it stops trusting them).
+ * Engines never see each other's entries: each has its own maps.
  */
 export interface ModelConfig {
   ttlMs: number;
@@ -16,67 +25,121 @@ export type Outcome =
   | { kind: "revalidated"; value: number }
   | { kind: "pending" };
 
+export const CLOSED = "isr-plug: the engine is closed";
+
+/** The tags of a key's values: keys 0 and 1 carry one tag each, others none. */
+export function tagsOf(key: number): string[] {
+  return key < 2 ? [`t${key}`] : [];
+}
+
 interface Entry {
   value: number;
   storedAt: number;
+  stamp: number;
 }
 
 interface ModelFetch {
-  id: number;
+  engine: number;
   key: number;
+  stamp: number;
   superseded: boolean;
   /** Requests waiting on this fetch, with the fallback entry each may use. */
   waiters: { request: number; fallback: Entry | undefined; revalidate: boolean }[];
+}
+
+interface EngineModel {
+  entries: Map<number, Entry>;
+  inflight: Map<number, ModelFetch>;
+  /** Per tag, the sequence numbers of its latest soft and hard invalidations. */
+  tags: Map<string, { soft: number; hard: number }>;
+  seq: number;
+  closed: boolean;
+}
+
+enum Verdict {
+  None,
+  Soft,
+  Hard,
 }
 
 export class ReferenceModel {
   readonly outcomes = new Map<number, Outcome>();
   readonly pending: ModelFetch[] = [];
   fetches = 0;
-  now = 0;
-  readonly #entries = new Map<number, Entry>();
-  readonly #inflight = new Map<number, ModelFetch>();
+  now: number;
+  readonly #engines: EngineModel[];
   readonly #config: ModelConfig;
 
-  constructor(config: ModelConfig, start: number) {
+  constructor(config: ModelConfig, start: number, engines = 1) {
     this.#config = config;
     this.now = start;
+    this.#engines = Array.from({ length: engines }, () => ({
+      entries: new Map(),
+      inflight: new Map(),
+      tags: new Map(),
+      seq: 0,
+      closed: false,
+    }));
   }
 
-  get(request: number, key: number): void {
+  get(request: number, engine: number, key: number, closing = false): void {
     const { ttlMs, staleTtlMs, staleIfErrorMs } = this.#config;
-    const entry = this.#entries.get(key);
+    const space = this.#space(engine);
+    const entry = space.entries.get(key);
     if (entry !== undefined) {
-      const age = this.now - entry.storedAt;
-      if (age < ttlMs) {
-        this.outcomes.set(request, { kind: "value", value: entry.value, state: "fresh", ageMs: age });
+      const verdict = this.#verdict(space, key, entry);
+      const since = this.now - entry.storedAt;
+      const ageMs = Math.max(0, since);
+      if (verdict !== Verdict.Hard) {
+        if (since < ttlMs && verdict === Verdict.None) {
+          this.outcomes.set(request, { kind: "value", value: entry.value, state: "fresh", ageMs });
+          return;
+        }
+        if (since < ttlMs + staleTtlMs) {
+          this.outcomes.set(request, { kind: "value", value: entry.value, state: "stale", ageMs });
+          if (!space.closed && !space.inflight.has(key)) this.#start(engine, key, closing);
+          return;
+        }
+        const fallback =
+          staleIfErrorMs > 0 && since < ttlMs + staleTtlMs + staleIfErrorMs ? entry : undefined;
+        this.#wait(request, engine, key, fallback, false, closing);
         return;
       }
-      if (age < ttlMs + staleTtlMs) {
-        this.outcomes.set(request, { kind: "value", value: entry.value, state: "stale", ageMs: age });
-        if (!this.#inflight.has(key)) this.#start(key);
-        return;
-      }
-      const fallback = staleIfErrorMs > 0 && age < ttlMs + staleTtlMs + staleIfErrorMs ? entry : undefined;
-      this.#wait(request, key, fallback, false);
+    }
+    this.#wait(request, engine, key, undefined, false, closing);
+  }
+
+  revalidate(request: number, engine: number, key: number): void {
+    if (this.#space(engine).closed) {
+      this.outcomes.set(request, { kind: "error", error: CLOSED });
       return;
     }
-    this.#wait(request, key, undefined, false);
+    this.#wait(request, engine, key, undefined, true, false);
   }
 
-  revalidate(request: number, key: number): void {
-    this.#wait(request, key, undefined, true);
-  }
-
-  invalidate(key: number): void {
-    this.#entries.delete(key);
-    const flight = this.#inflight.get(key);
+  invalidate(engine: number, key: number): void {
+    const space = this.#space(engine);
+    space.entries.delete(key);
+    const flight = space.inflight.get(key);
     if (flight !== undefined) {
       flight.superseded = true;
-      this.#inflight.delete(key);
+      space.inflight.delete(key);
     }
   }
 
+  invalidateTag(engine: number, tag: string, mode: "soft" | "hard"): void {
+    const space = this.#space(engine);
+    space.seq += 1;
+    const record = space.tags.get(tag) ?? { soft: 0, hard: 0 };
+    record[mode] = space.seq;
+    space.tags.set(tag, record);
+  }
+
+  close(engine: number): void {
+    this.#space(engine).closed = true;
+  }
+
+  /** The wall clock moves by `ms`, forward or back. */
   advance(ms: number): void {
     this.now += ms;
   }
@@ -84,8 +147,12 @@ export class ReferenceModel {
   resolve(index: number, value: number): void {
     const flight = this.pending.splice(index, 1)[0];
     if (flight === undefined) return;
-    if (this.#inflight.get(flight.key) === flight) this.#inflight.delete(flight.key);
-    if (!flight.superseded) this.#entries.set(flight.key, { value, storedAt: this.now });
+    const space = this.#space(flight.engine);
+    if (space.inflight.get(flight.key) === flight) space.inflight.delete(flight.key);
+    const entry: Entry = { value, storedAt: this.now, stamp: flight.stamp };
+    if (!flight.superseded && !space.closed && this.#verdict(space, flight.key, entry) === Verdict.None) {
+      space.entries.set(flight.key, entry);
+    }
     for (const waiter of flight.waiters) {
       this.outcomes.set(
         waiter.request,
@@ -99,7 +166,12 @@ export class ReferenceModel {
   reject(index: number, error: string): void {
     const flight = this.pending.splice(index, 1)[0];
     if (flight === undefined) return;
-    if (this.#inflight.get(flight.key) === flight) this.#inflight.delete(flight.key);
+    const space = this.#space(flight.engine);
+    if (space.inflight.get(flight.key) === flight) space.inflight.delete(flight.key);
+    this.#fail(flight, error);
+  }
+
+  #fail(flight: ModelFetch, error: string): void {
     for (const waiter of flight.waiters) {
       const fallback = waiter.fallback;
       this.outcomes.set(
@@ -110,24 +182,82 @@ export class ReferenceModel {
               kind: "value",
               value: fallback.value,
               state: "stale",
-              ageMs: this.now - fallback.storedAt,
+              ageMs: Math.max(0, this.now - fallback.storedAt),
               error,
             },
       );
     }
   }
 
-  #wait(request: number, key: number, fallback: Entry | undefined, revalidate: boolean): void {
-    const flight = this.#inflight.get(key) ?? this.#start(key);
+  #verdict(space: EngineModel, key: number, entry: Entry): Verdict {
+    const tags = tagsOf(key);
+    // A closed engine no longer hears invalidations: it stops trusting tagged values.
+    if (space.closed && tags.length > 0) return Verdict.Hard;
+    let verdict = Verdict.None;
+    for (const tag of tags) {
+      const record = space.tags.get(tag);
+      if (record === undefined) continue;
+      if (entry.stamp < record.hard) return Verdict.Hard;
+      if (entry.stamp < record.soft) verdict = Verdict.Soft;
+    }
+    return verdict;
+  }
+
+  #wait(
+    request: number,
+    engine: number,
+    key: number,
+    fallback: Entry | undefined,
+    revalidate: boolean,
+    closing: boolean,
+  ): void {
+    const space = this.#space(engine);
+    const joined = space.inflight.get(key);
+    if (joined !== undefined) {
+      joined.waiters.push({ request, fallback, revalidate });
+      this.outcomes.set(request, { kind: "pending" });
+      return;
+    }
+    if (space.closed) {
+      this.#refuseClosed(request, fallback);
+      return;
+    }
+    const flight = this.#start(engine, key, closing);
+    if (flight === undefined) {
+      this.#refuseClosed(request, fallback);
+      return;
+    }
     flight.waiters.push({ request, fallback, revalidate });
     this.outcomes.set(request, { kind: "pending" });
   }
 
-  #start(key: number): ModelFetch {
+  #refuseClosed(request: number, fallback: Entry | undefined): void {
+    this.outcomes.set(
+      request,
+      fallback === undefined
+        ? { kind: "error", error: CLOSED }
+        : {
+            kind: "value",
+            value: fallback.value,
+            state: "stale",
+            ageMs: Math.max(0, this.now - fallback.storedAt),
+            error: CLOSED,
+          },
+    );
+  }
+
+  /** Starts a fetch; a fetch requested in the tick that closes the engine is never called. */
+  #start(engine: number, key: number, closing: boolean): ModelFetch | undefined {
+    if (closing) return undefined;
+    const space = this.#space(engine);
     this.fetches += 1;
-    const flight: ModelFetch = { id: this.fetches, key, superseded: false, waiters: [] };
-    this.#inflight.set(key, flight);
+    const flight: ModelFetch = { engine, key, stamp: space.seq, superseded: false, waiters: [] };
+    space.inflight.set(key, flight);
     this.pending.push(flight);
     return flight;
+  }
+
+  #space(engine: number): EngineModel {
+    return this.#engines[engine] as EngineModel;
   }
 }

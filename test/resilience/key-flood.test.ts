@@ -54,4 +54,48 @@ describe("key flood", () => {
       `key flood: ${rejected} rejected, ${fetches} fetches, heap +${grownMb.toFixed(1)} MB, store ${store.size}`,
     );
   }, 60_000);
+
+  it("20,000 distinct 5 kB keys refused by maxKeyLength cost nothing once answered (heap after GC)", async () => {
+    const isr = createIsr<string, string>({
+      fetch: (key) => key,
+      maxKeyLength: 200,
+      store: createMemoryStore(),
+    });
+    const before = heapMb();
+    let rejected = 0;
+    for (let i = 0; i < 20_000; i++) {
+      // A fresh string per request, as a parsed header would be.
+      const key = `${i}:${"x".repeat(5_000)}`;
+      try {
+        await isr.get(key, key);
+      } catch (error) {
+        if (!(error instanceof IsrKeyRejectedError)) throw error;
+        rejected += 1;
+      }
+    }
+    const grownMb = heapMb() - before;
+    expect(rejected).toBe(20_000);
+    // 20,000 × 10 kB of key text went through; none of it may stay.
+    expect(grownMb).toBeLessThan(gc === undefined ? 64 : 4);
+    console.log(`refused long keys: heap +${grownMb.toFixed(1)} MB after 20,000 refusals`);
+  }, 60_000);
+
+  it("keys refused by maxKeys are not remembered either: 50,000 refusals keep the heap flat", async () => {
+    const isr = createIsr<string, string>({
+      fetch: (key) => key,
+      maxKeys: 10,
+      store: createMemoryStore(),
+    });
+    for (let i = 0; i < 10; i++) await isr.get(`admitted-${i}`, "v");
+    const before = heapMb();
+    for (let i = 0; i < 50_000; i++) {
+      const key = `refused-${i}-${"y".repeat(200)}`;
+      await isr.get(key, key).catch((error: unknown) => {
+        if (!(error instanceof IsrKeyRejectedError)) throw error;
+      });
+    }
+    const grownMb = heapMb() - before;
+    expect(grownMb).toBeLessThan(gc === undefined ? 64 : 4);
+    expect(isr.stats().admittedKeys).toBe(10);
+  }, 60_000);
 });
