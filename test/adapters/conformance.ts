@@ -340,6 +340,11 @@ export function conformanceSuite(harness: Harness): void {
           "cacheKey broke",
         ],
         [
+          "cacheKey returns undefined (never a key shared with other namespaces)",
+          () => ({ cacheKey: () => undefined as never }),
+          "a cache key must be",
+        ],
+        [
           "cacheKey returns a bad key",
           () => ({ cacheKey: () => ({ nope: 1 }) as never }),
           "a cache key must be",
@@ -457,6 +462,15 @@ export function conformanceSuite(harness: Harness): void {
         key: ["settings", "acme"],
         error: boom,
       });
+    });
+
+    it("two middlewares that name no namespace never serve each other's values, on the default store", async () => {
+      const settings = await start({ options: { fetch: () => "settings" } });
+      const flags = await start({ options: { fetch: () => "flags" } });
+      expect(await settings.app.get("acme")).toMatchObject({ state: "miss", body: { value: "settings" } });
+      expect(await flags.app.get("acme")).toMatchObject({ state: "miss", body: { value: "flags" } });
+      expect(await settings.app.get("acme")).toMatchObject({ state: "fresh", body: { value: "settings" } });
+      expect(settings.app.isr.namespace).not.toBe(flags.app.isr.namespace);
     });
 
     it("exposes its engine: invalidate makes the next request a miss, revalidate refetches", async () => {
