@@ -1,4 +1,4 @@
-import { createServer } from "node:http";
+import { createServer, type Server } from "node:http";
 import { createAdaptorServer } from "@hono/node-server";
 import express from "express";
 import Fastify from "fastify";
@@ -191,7 +191,9 @@ const apps: Record<string, () => Promise<App>> = {
     app.use(honoIsr({ ...layers("flags"), apply: () => {} }));
     app.get("/proxied", (c) => c.json({}, 200, { "Cache-Status": UPSTREAM }));
     app.get("/", (c) => c.json({}));
-    return listen((port, host, ready) => createAdaptorServer({ fetch: app.fetch }).listen(port, host, ready));
+    return listen(
+      (port, host, ready) => createAdaptorServer({ fetch: app.fetch }).listen(port, host, ready) as Server,
+    );
   },
   async Web() {
     const withSettings = webIsr(layers("settings"));
@@ -204,8 +206,13 @@ const apps: Record<string, () => Promise<App>> = {
           : Response.json({}),
       ),
     );
-    return listen((port, host, ready) =>
-      createAdaptorServer({ fetch: (request: Request) => handler(request) }).listen(port, host, ready),
+    return listen(
+      (port, host, ready) =>
+        createAdaptorServer({ fetch: (request: Request) => handler(request) }).listen(
+          port,
+          host,
+          ready,
+        ) as Server,
     );
   },
 };
