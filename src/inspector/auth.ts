@@ -40,7 +40,11 @@ export class Gate {
   readonly #sessions: Sessions | undefined;
   readonly #authorize: InspectorAuthorize | undefined;
 
-  constructor(token: string | undefined, sessions: Sessions | undefined, authorize: InspectorAuthorize | undefined) {
+  constructor(
+    token: string | undefined,
+    sessions: Sessions | undefined,
+    authorize: InspectorAuthorize | undefined,
+  ) {
     this.#expected = token === undefined ? undefined : digest(token);
     this.#sessions = sessions;
     this.#authorize = authorize;

@@ -52,7 +52,13 @@ export async function readFleet(
   scanner: FleetScanner,
   localKeys: ReadonlySet<string>,
 ): Promise<FleetView> {
-  const view: FleetView = { name, namespace: engine.namespace, entries: [], truncated: false, limit: FLEET_LIMIT };
+  const view: FleetView = {
+    name,
+    namespace: engine.namespace,
+    entries: [],
+    truncated: false,
+    limit: FLEET_LIMIT,
+  };
   const prefix = namespacePrefix(engine.namespace);
   let scan: EntryScan;
   try {

@@ -71,13 +71,16 @@ export function createInspector(options: InspectorOptions): Inspector {
 export function buildInspector(options: InspectorOptions, clocks: InspectorClocks): Inspector {
   const resolved = resolveInspectorOptions(options);
   const { basePath, showValues, pollMs } = resolved;
-  const sessions = resolved.token === undefined ? undefined : new Sessions(resolved.token, basePath, clocks.wall);
+  const sessions =
+    resolved.token === undefined ? undefined : new Sessions(resolved.token, basePath, clocks.wall);
   const gate = new Gate(resolved.token, sessions, resolved.authorize);
 
   const stops: (() => void)[] = [];
   const watched: WatchedEngine[] = resolved.engines.map((named) => {
     const durations = new DurationWindow();
-    stops.push(named.engine.on("fetchEnd", (event) => durations.record(clocks.monotonic(), event.durationMs)));
+    stops.push(
+      named.engine.on("fetchEnd", (event) => durations.record(clocks.monotonic(), event.durationMs)),
+    );
     const sampler = new RateSampler();
     // A first sample now: rates then cover the minutes before the first page is opened.
     sampler.observe(clocks.monotonic(), named.engine.stats(), durations);
@@ -113,7 +116,9 @@ export function buildInspector(options: InspectorOptions, clocks: InspectorClock
   };
 
   const unauthorized = (request: Request, url: URL, page: boolean): Response => {
-    const challenge = gate.usesToken ? { "www-authenticate": 'Bearer realm="isr-plug inspector"' } : undefined;
+    const challenge = gate.usesToken
+      ? { "www-authenticate": 'Bearer realm="isr-plug inspector"' }
+      : undefined;
     if (page && (request.headers.get("accept") ?? "").includes("text/html")) {
       const nonce = newNonce();
       const login = { basePath, usesToken: gate.usesToken, tokenInQuery: url.searchParams.has("token") };
@@ -133,7 +138,11 @@ export function buildInspector(options: InspectorOptions, clocks: InspectorClock
     const secure = overHttps(request);
     if (request.method === "DELETE") return noContent({ "set-cookie": sessions.clear(secure) });
     if (!(await gate.hasToken(request))) {
-      return json(401, { error: "unauthorized" }, { "www-authenticate": 'Bearer realm="isr-plug inspector"' });
+      return json(
+        401,
+        { error: "unauthorized" },
+        { "www-authenticate": 'Bearer realm="isr-plug inspector"' },
+      );
     }
     return noContent({ "set-cookie": await sessions.issue(secure) });
   };
@@ -152,7 +161,8 @@ export function buildInspector(options: InspectorOptions, clocks: InspectorClock
       const name = url.searchParams.get("engine") ?? "";
       if (!byName.has(name)) return json(404, { error: "unknown engine" });
       const fleet = fleets.get(name);
-      if (fleet === undefined) return json(404, { error: "no fleet view: this engine's store cannot list its entries" });
+      if (fleet === undefined)
+        return json(404, { error: "no fleet view: this engine's store cannot list its entries" });
       return json(200, await fleet.get());
     }
     const action = ACTION_PATHS[path];
@@ -202,4 +212,3 @@ export function buildInspector(options: InspectorOptions, clocks: InspectorClock
     },
   };
 }
-

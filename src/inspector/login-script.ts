@@ -4,7 +4,7 @@
  * link printed by a server: browsers never send fragments) is used the same way and wiped
  * from the address bar first; a `?token=` is wiped and refused.
  */
-export const LOGIN_SCRIPT = String.raw`
+export const LOGIN_SCRIPT = `
 "use strict";
 const config = JSON.parse(document.getElementById("isr-config").textContent);
 const form = document.getElementById("sign-in-form");

@@ -141,7 +141,10 @@ function checkPathAsSent(basePath: string): void {
     normalized = "";
   }
   if (PATH_AS_SENT.test(basePath) && normalized === basePath) return;
-  const hint = normalized !== "" && normalized !== basePath ? ` (as requests carry it: ${JSON.stringify(normalized)})` : "";
+  const hint =
+    normalized !== "" && normalized !== basePath
+      ? ` (as requests carry it: ${JSON.stringify(normalized)})`
+      : "";
   throw new TypeError(
     `isr-plug inspector: "basePath" must be a URL path as browsers send it, percent-encoded and without "." or ".." segments${hint}, got ${describeValue(basePath)}`,
   );

@@ -56,6 +56,11 @@ export class RateSampler {
   readonly #samples: Sample[] = [];
   readonly #deepestMs = Math.max(...RATE_WINDOWS_MS);
 
+  /** Samples kept: at most one per 5 s over the deepest window, whatever the polling. */
+  get size(): number {
+    return this.#samples.length;
+  }
+
   /** Rates ending at `at` (the inspector's monotonic clock), then keeps `stats` as a sample. */
   observe(at: number, stats: IsrStats, durations: DurationWindow): RateWindow[] {
     const current = sampleOf(at, stats);

@@ -80,7 +80,8 @@ describe("inspector robustness", () => {
       },
     );
     expect(written.status).toBe(400);
-    for (const [name, value] of Object.entries(SECURITY_HEADERS)) expect(written.headers[name], name).toBe(value);
+    for (const [name, value] of Object.entries(SECURITY_HEADERS))
+      expect(written.headers[name], name).toBe(value);
   });
 
   it("shows how long ago the last fetch was on the engine's own clock, whatever that clock is", async () => {
@@ -95,7 +96,11 @@ describe("inspector robustness", () => {
     await custom.get("/home", "/home");
     clock.advance(2_500);
     const snapshot = await snapshotOf(inspectorFor([custom]).fetch);
-    expect(snapshot.namespaces[0]?.entries[0]?.lastFetch).toMatchObject({ at: 5_000, agoMs: 2_500, ok: true });
+    expect(snapshot.namespaces[0]?.entries[0]?.lastFetch).toMatchObject({
+      at: 5_000,
+      agoMs: 2_500,
+      ok: true,
+    });
     expect(snapshot.namespaces[0]?.entries[0]?.ageMs).toBe(2_500);
   });
 });

@@ -7,9 +7,9 @@ import { decodeEntry, decodeMessage, encodeEntry, encodeMessage, type Message, n
 import { KeySpace } from "./keys.js";
 import { Leases } from "./leases.js";
 import { RedisLink } from "./link.js";
-import { type EntryScan, type ScanEntriesOptions, scanEntries } from "./scan.js";
 import { LocalTier } from "./local-tier.js";
 import { type RedisStoreOptions, type ResolvedRedisOptions, resolveRedisOptions } from "./options.js";
+import { type EntryScan, type ScanEntriesOptions, scanEntries } from "./scan.js";
 import { Subscriber } from "./subscriber.js";
 import { RedisTags } from "./tags.js";
 
