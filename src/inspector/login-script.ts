@@ -10,13 +10,19 @@ const config = JSON.parse(document.getElementById("isr-config").textContent);
 const form = document.getElementById("sign-in-form");
 const input = document.getElementById("token");
 const problem = document.getElementById("problem");
-const params = new URLSearchParams(location.search);
-const fromFragment = new URLSearchParams(location.hash.slice(1)).get("token");
-if (params.has("token") || fromFragment !== null) {
-  params.delete("token");
-  const query = params.toString();
-  history.replaceState(null, "", location.pathname + (query ? "?" + query : ""));
+
+/** The token of a #token= fragment, if any, after wiping it (and any ?token=) from the address bar. */
+function takeTokenFromAddress() {
+  const params = new URLSearchParams(location.search);
+  const fromFragment = new URLSearchParams(location.hash.slice(1)).get("token");
+  if (params.has("token") || fromFragment !== null) {
+    params.delete("token");
+    const query = params.toString();
+    history.replaceState(null, "", location.pathname + (query ? "?" + query : ""));
+  }
+  return fromFragment;
 }
+const fromFragment = takeTokenFromAddress();
 if (config.tokenInQuery) {
   problem.textContent = "A token in the address (?token=) is not accepted: servers and proxies log addresses. " +
     "Enter it here, or use a link ending in #token=.";
@@ -48,4 +54,9 @@ form.addEventListener("submit", (event) => {
   signIn(input.value);
 });
 if (fromFragment) signIn(fromFragment);
+// A #token= link opened over this very page changes only the fragment: no new page load.
+window.addEventListener("hashchange", () => {
+  const token = takeTokenFromAddress();
+  if (token) signIn(token);
+});
 `;

@@ -8,8 +8,8 @@
 export const PAGE_SCRIPT = String.raw`
 "use strict";
 const config = JSON.parse(document.getElementById("isr-config").textContent);
-{
-  // Signed in by cookie, the page never needs a token in its address: wipe any left there.
+/** Signed in by cookie, the page never needs a token in its address: wipe any left there. */
+function wipeTokenFromAddress() {
   const params = new URLSearchParams(location.search);
   if (params.has("token") || /(^#|&)token=/.test(location.hash)) {
     params.delete("token");
@@ -17,6 +17,8 @@ const config = JSON.parse(document.getElementById("isr-config").textContent);
     history.replaceState(null, "", location.pathname + (query ? "?" + query : ""));
   }
 }
+wipeTokenFromAddress();
+window.addEventListener("hashchange", wipeTokenFromAddress);
 const api = config.basePath + "/api";
 const root = document.getElementById("namespaces");
 const statusLine = document.getElementById("status");

@@ -26,12 +26,14 @@ button.danger { color: #fff; background: var(--danger); border: 1px solid var(--
 .stats div { display: flex; gap: .35rem; }
 .stats dt { color: GrayText; }
 .stats dd { margin: 0; font-variant-numeric: tabular-nums; }
-.panels { display: grid; grid-template-columns: minmax(0, 3fr) minmax(0, 2fr) minmax(0, 2fr); gap: .75rem; margin-bottom: .75rem; }
+.panels { display: grid; grid-template-columns: minmax(36rem, 2fr) minmax(14rem, 1fr) minmax(14rem, 1fr); gap: .75rem; margin-bottom: .75rem; }
 .panel { border: 1px solid var(--line); border-radius: .4rem; padding: .5rem .65rem; background: var(--soft); min-width: 0; }
+.rates-panel { overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; vertical-align: top; padding: .4rem .5rem; border-bottom: 1px solid var(--line); }
 th { font-weight: 600; color: GrayText; }
 table.rates th, table.rates td { padding: .15rem .35rem; text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+table.rates th { white-space: normal; vertical-align: bottom; font-size: .85em; }
 table.rates th:first-child, table.rates td:first-child { text-align: left; }
 .hist { display: grid; grid-template-columns: auto minmax(2rem, 1fr) auto; gap: .1rem .4rem; align-items: center;
   font-size: .85em; font-variant-numeric: tabular-nums; }
@@ -48,7 +50,8 @@ td.last { width: 15rem; }
 td.actions { white-space: nowrap; text-align: right; width: 1%; }
 td.actions button + button { margin-left: .35rem; }
 .tags { display: flex; flex-wrap: wrap; gap: .25rem; margin-top: .3rem; }
-button.tag { font-size: .8em; padding: 0 .45rem; border-radius: .7rem; border: 1px solid var(--line); background: var(--soft); }
+button.tag { font-size: .8em; padding: 0 .45rem; border-radius: .7rem; border: 1px solid var(--line); background: var(--soft);
+  max-width: 100%; overflow-wrap: anywhere; text-align: left; }
 button.tag::after { content: " \\00d7"; color: var(--danger); }
 .small { font-size: .85em; color: GrayText; }
 .muted { color: GrayText; }
@@ -76,15 +79,16 @@ dialog::backdrop { background: rgb(0 0 0 / 35%); }
 dialog .modes { display: grid; gap: .35rem; margin: .5rem 0; }
 dialog .modes label { white-space: normal; }
 dialog .buttons { display: flex; justify-content: flex-end; gap: .5rem; margin-top: .75rem; }
-@media (max-width: 1100px) {
+@media (max-width: 1250px) {
   .panels { grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); }
   .panels .rates-panel { grid-column: 1 / -1; }
+}
+@media (max-width: 560px) {
+  .panels { grid-template-columns: minmax(0, 1fr); }
 }
 @media (max-width: 900px) {
   header { padding: .5rem .75rem; }
   main { padding: 0 .75rem 2rem; }
-  .panels { grid-template-columns: minmax(0, 1fr); }
-  .rates-panel { overflow-x: auto; }
   table.entries thead { display: none; }
   table.entries, table.entries tbody { display: block; }
   table.entries tr { display: grid; grid-template-columns: minmax(0, 1fr) auto; gap: .2rem .75rem;
@@ -92,10 +96,10 @@ dialog .buttons { display: flex; justify-content: flex-end; gap: .5rem; margin-t
   table.entries td { display: block; border: none; padding: 0; width: auto; min-width: 0; }
   table.entries td.key { grid-column: 1 / -1; }
   table.entries td.age, table.entries td.last, table.entries td.value-cell { grid-column: 1 / -1; }
-  table.entries td.state { grid-column: 1; }
+  table.entries td.state-cell { grid-column: 1; }
   table.entries td.actions { grid-column: 2; grid-row: 2; text-align: right; }
   table.entries td[data-label]::before { content: attr(data-label) ": "; color: GrayText; font-size: .85em; }
-  table.entries td.key::before, table.entries td.state::before, table.entries td.actions::before { content: none; }
+  table.entries td.key::before, table.entries td.state-cell::before, table.entries td.actions::before { content: none; }
   code.value { max-width: none; }
 }
 `;

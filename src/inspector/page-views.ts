@@ -25,13 +25,20 @@ function rate(value) {
   return value === 0 ? "0" : value < 0.1 ? value.toFixed(3) : value < 10 ? value.toFixed(2) : value.toFixed(0);
 }
 
+/** "1 min", "47 s": a window's length, said the way people say it. */
+function span(ms) {
+  if (ms >= 60000) return +(ms / 60000).toFixed(1) + " min";
+  return Math.max(1, Math.round(ms / 1000)) + " s";
+}
+
 function renderRates(table, windows) {
   const head = el("tr", "", el("th", "", "window"));
   for (const [, title] of RATE_COLUMNS) head.append(el("th", "", title));
   head.append(el("th", "", "fetch p50"), el("th", "", "fetch p99"));
   const body = el("tbody");
   for (const w of windows) {
-    const covered = w.coveredMs >= w.windowMs ? "last " + duration(w.windowMs) : "last " + duration(w.coveredMs) + " of " + duration(w.windowMs);
+    // While the inspector has been watched for less than the window, say how much it covers.
+    const covered = "last " + span(w.windowMs) + (w.coveredMs >= w.windowMs - 5000 ? "" : " (" + span(w.coveredMs) + " so far)");
     const tr = el("tr", "", el("td", "", covered));
     tr.dataset.window = String(w.windowMs);
     for (const [name] of RATE_COLUMNS) {
@@ -91,7 +98,7 @@ function renderLocalView(s, ns, showValues) {
     seen.add(entry.id);
     let row = s.rows.get(entry.id);
     if (!row) {
-      const cells = { key: cell("key"), state: cell("state"), age: cell("age", "age"), last: cell("last", "last fetch") };
+      const cells = { key: cell("key"), state: cell("state-cell"), age: cell("age", "age"), last: cell("last", "last fetch") };
       if (showValues) cells.value = cell("value-cell", "value");
       row = newRow(ns.name, cells, true);
       s.rows.set(entry.id, row);
@@ -173,7 +180,7 @@ function renderFleet(s, view) {
     seen.add(entry.rowId);
     let row = f.rows.get(entry.rowId);
     if (!row) {
-      row = newRow(s.name, { key: cell("key"), state: cell("state"), age: cell("age", "age") }, false);
+      row = newRow(s.name, { key: cell("key"), state: cell("state-cell"), age: cell("age", "age") }, false);
       f.rows.set(entry.rowId, row);
     }
     updateRow(row, s.name, entry, entry.local ? "this process" : null);

@@ -40,8 +40,8 @@ export function renderPage(config: PageConfig, nonce: string): string {
 <header>
 <h1>isr-plug inspector</h1>
 <label>Filter keys <input id="filter" type="search" autocomplete="off"></label>
-<label>State <select id="state-filter"><option value="">all</option>${stateOptions}</select></label>
-<label>Sort by <select id="sort"><option value="key">key</option><option value="state">state</option><option value="age">age, oldest first</option><option value="fetch">last fetch, slowest first</option></select></label>
+<span><label for="state-filter">State</label> <select id="state-filter"><option value="">all</option>${stateOptions}</select></span>
+<span><label for="sort">Sort by</label> <select id="sort"><option value="key">key</option><option value="state">state</option><option value="age">age, oldest first</option><option value="fetch">last fetch, slowest first</option></select></span>
 <button id="pause" type="button" aria-pressed="false">Pause</button>
 ${config.signOut ? '<button id="sign-out" type="button">Sign out</button>' : ""}
 <span class="grow"></span>
