@@ -57,7 +57,8 @@ const server = app.listen(port, host, () => {
     `isr-plug demo on http://${host}:${port}/ (${redisShown ? `redis store at ${redisShown}` : "memory store"})`,
   );
   console.log(`try: curl -i -H 'x-tenant: acme' http://${host}:${port}/settings.json`);
-  console.log(`inspector: http://${host}:${port}/isr-inspector?token=${inspectorToken}`);
+  // The token rides in the fragment, which browsers never send: it stays out of access logs.
+  console.log(`inspector: http://${host}:${port}/isr-inspector#token=${inspectorToken}`);
 });
 
 const shutdown = () => {

@@ -1,9 +1,11 @@
 /**
- * `isr-plug/inspector`: a live page and JSON endpoint showing engines' entries, with
- * invalidate and revalidate actions. Web-standard (no Node built-ins); its Node handler
- * only adapts req/res.
+ * `isr-plug/inspector`: a live page and JSON endpoint showing engines' entries, rates and
+ * histograms, with invalidate (by key or tag) and revalidate actions, and a fleet view of a
+ * shared store. Web-standard (no Node built-ins); its Node handler only adapts req/res.
  */
-export { createInspector, type Inspector } from "./inspector/handler.js";
+export type { DurationSummary } from "./inspector/durations.js";
+export { FLEET_LIMIT, type FleetEntry, type FleetView } from "./inspector/fleet.js";
+export { createInspector, FLEET_EVERY_MS, type Inspector } from "./inspector/handler.js";
 export type { NodeNext, NodeRequestLike, NodeResponseLike } from "./inspector/node.js";
 export {
   DEFAULT_BASE_PATH,
@@ -11,6 +13,8 @@ export {
   type InspectorAuthorize,
   type InspectorOptions,
 } from "./inspector/options.js";
+export { RATE_WINDOWS_MS, type Rates, type RateWindow } from "./inspector/rates.js";
+export { SESSION_COOKIE, SESSION_MS } from "./inspector/session.js";
 export {
   type InspectorEntry,
   type InspectorNamespace,

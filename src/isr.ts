@@ -65,6 +65,10 @@ export interface InspectedEntry<V> {
   /** Opaque id of the entry, for `invalidate`/`revalidate` by id. */
   id: string;
   key: CacheKey;
+  /**
+   * Where the stored value stands: `stale-if-error` is past the stale window, still kept for
+   * `staleIfErrorMs` to be served if the origin fails; `missing` is a known key without a value.
+   */
   state: "fresh" | "stale" | "stale-if-error" | "expired" | "missing";
   ageMs?: number;
   ttlMs?: number;
@@ -73,5 +77,9 @@ export interface InspectedEntry<V> {
   tags?: readonly string[];
   value?: V;
   fetching: boolean;
-  lastFetch?: { at: number; durationMs: number; ok: boolean; error?: string };
+  /**
+   * The latest fetch of the key: `at` on the engine's clock (its `now` option), and `agoMs`,
+   * how long before this listing it ended, on that same clock.
+   */
+  lastFetch?: { at: number; agoMs: number; durationMs: number; ok: boolean; error?: string };
 }

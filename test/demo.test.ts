@@ -66,7 +66,7 @@ describe("demo", () => {
     expect(response.headers.get("cache-status")).toBe("isr-plug; fwd=miss; stored");
     expect(await response.text()).toContain('<strong id="tenant">acme</strong>');
     // The inspector is mounted with the token printed at start-up, and refuses requests without it.
-    const token = /inspector: \S+\?token=(\S+)/.exec(output)?.[1];
+    const token = /inspector: \S+#token=(\S+)/.exec(output)?.[1];
     expect(token).toBeDefined();
     const api = `http://127.0.0.1:${port}/isr-inspector/api`;
     expect((await fetch(api)).status).toBe(401);

@@ -1,5 +1,5 @@
 import type { Served } from "../engine.js";
-import { IsrTimeoutError } from "../errors.js";
+import { IsrKeyRejectedError, IsrOverloadedError, IsrTimeoutError } from "../errors.js";
 import { describeValue } from "../options.js";
 
 /** The response header of RFC 9211. */
@@ -22,29 +22,67 @@ export function cacheStatusName(option: unknown): string | undefined {
 }
 
 /**
- * The header for a served request: `isr-plug; hit; ttl=42` (fresh, seconds of freshness
- * left), `isr-plug; fwd=stale` (served stale while a refresh runs), `isr-plug; fwd=miss; stored`
- * (fetched now, and stored), and for an older value served because the fetch failed or was slow,
- * `isr-plug; fwd=stale; detail=stale-if-error` or `detail=soft-timeout`.
+ * RFC 9211 §2.4: the remaining freshness lifetime in whole seconds, negative when stale. HTTP
+ * counts age in whole seconds (RFC 9111 §4.2.3), so the lifetime left is rounded up: `ttl > 0`
+ * exactly while the value is fresh, `ttl <= 0` once it is stale.
+ */
+function ttlOf(served: Served<unknown>): number | undefined {
+  const { entry } = served;
+  const leftMs = entry.staleAt - entry.storedAt - served.ageMs;
+  if (!Number.isFinite(leftMs)) return undefined;
+  const ttl = Math.ceil(leftMs / 1_000);
+  // `-0` would print as "0" anyway; this keeps the number itself clean for callers.
+  return ttl === 0 ? 0 : ttl;
+}
+
+/**
+ * This cache's member of the `Cache-Status` list for a served request (the table in
+ * docs/API.md). RFC 9211 §2.1: a request served without going forward is a `hit`, also when
+ * the value is stale (a background refresh is not this request going forward); a request that
+ * waited for `fetch` went forward (`fwd`), and `hit` and `fwd` never appear together.
  */
 export function cacheStatusOf(name: string, served: Served<unknown>, stored: boolean): string {
+  const ttl = ttlOf(served);
   if (served.error !== undefined) {
+    // The value was too stale to serve without asking the origin; the origin failed or was slow.
     const soft = served.error instanceof IsrTimeoutError && served.error.soft;
-    return `${name}; fwd=stale; detail=${soft ? "soft-timeout" : "stale-if-error"}`;
+    return `${name}; fwd=stale${ttl === undefined ? "" : `; ttl=${ttl}`}; detail=${soft ? "soft-timeout" : "stale-if-error"}`;
   }
   switch (served.state) {
-    case "fresh": {
-      const leftMs = served.entry.staleAt - served.entry.storedAt - served.ageMs;
-      return Number.isFinite(leftMs) ? `${name}; hit; ttl=${Math.floor(leftMs / 1_000)}` : `${name}; hit`;
-    }
+    case "fresh":
+      return ttl === undefined ? `${name}; hit` : `${name}; hit; ttl=${ttl}`;
     case "stale":
-      return `${name}; fwd=stale`;
+      // A positive lifetime left on a stale value means a soft tag invalidation ended it early,
+      // at a time this request does not know: no ttl then, rather than a wrong one.
+      return ttl === undefined || ttl > 0 ? `${name}; hit; detail=invalidated` : `${name}; hit; ttl=${ttl}`;
     default:
-      return stored ? `${name}; fwd=miss; stored` : `${name}; fwd=miss`;
+      return stored ? `${name}; fwd=miss; stored` : `${name}; fwd=miss; stored=?0`;
   }
 }
 
-/** The header when the fetch failed and nothing was served: the request goes on without a value. */
-export function cacheStatusOfFailure(name: string): string {
+/**
+ * The member when nothing was served and the request goes on without a value: the origin
+ * failed (`fwd=miss; detail=fetch-error`), or the request was never sent there because
+ * admission control refused the key or the fetch queue was full (`fwd=bypass`, RFC 9211 §2.2:
+ * the cache was configured not to handle it).
+ */
+export function cacheStatusOfFailure(name: string, error: unknown): string {
+  if (error instanceof IsrKeyRejectedError) return `${name}; fwd=bypass; detail=key-rejected`;
+  if (error instanceof IsrOverloadedError) return `${name}; fwd=bypass; detail=overloaded`;
   return `${name}; fwd=miss; detail=fetch-error`;
+}
+
+/**
+ * A `Cache-Status` field value with `member` added last. RFC 9211 §2: the list runs from the
+ * cache closest to the origin to the one closest to the user, and a cache preserves what is
+ * already there. Field lines of a list combine with commas (RFC 9110 §5.3).
+ */
+export function withCacheStatusMember(
+  existing: string | number | readonly string[] | null | undefined,
+  member: string,
+): string {
+  const lines =
+    existing === undefined || existing === null ? [] : Array.isArray(existing) ? existing : [existing];
+  const present = lines.map((line) => String(line).trim()).filter((line) => line !== "");
+  return present.length === 0 ? member : `${present.join(", ")}, ${member}`;
 }

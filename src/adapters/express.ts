@@ -1,7 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import type { Isr } from "../engine.js";
 import type { IsrOptions } from "../options.js";
-import { CACHE_STATUS_HEADER } from "./cache-status.js";
+import { addCacheStatusOnHeaders } from "./cache-status-node.js";
 import { type IsrInfo, Plug, type PlugCallbacks } from "./plug.js";
 
 export type { IsrInfo } from "./plug.js";
@@ -26,7 +26,7 @@ export type IsrMiddleware<V, E = unknown> = RequestHandler & {
 };
 
 const proceed = (res: Response, next: NextFunction, cacheStatus: string | undefined): void => {
-  if (cacheStatus !== undefined && !res.headersSent) res.setHeader(CACHE_STATUS_HEADER, cacheStatus);
+  if (cacheStatus !== undefined) addCacheStatusOnHeaders(res, cacheStatus);
   next();
 };
 

@@ -9,7 +9,7 @@ import fp from "fastify-plugin";
 import type { Isr } from "../engine.js";
 import type { Logger } from "../log.js";
 import { describeValue, type IsrOptions } from "../options.js";
-import { CACHE_STATUS_HEADER } from "./cache-status.js";
+import { addCacheStatusOnHeaders } from "./cache-status-node.js";
 import { type IsrInfo, PASS_THROUGH_WARNING, Plug, type PlugCallbacks } from "./plug.js";
 
 export type { IsrInfo } from "./plug.js";
@@ -105,12 +105,12 @@ function createPlug<V, E>(fastify: FastifyInstance, options: FastifyIsrOptions<V
       apply: (request, reply, value, info) => notReply(apply(request, reply, value, info), reply),
       onError: onError && ((request, reply, error) => notReply(onError(request, reply, error), reply)),
       proceed: (_request, reply, next, _applied, _info, cacheStatus) => {
-        if (cacheStatus !== undefined) reply.header(CACHE_STATUS_HEADER, cacheStatus);
+        if (cacheStatus !== undefined) addCacheStatusOnHeaders(reply.raw, cacheStatus);
         next();
       },
       afterError: (_request, reply, next, _handled, cacheStatus) => {
         if (reply.sent) return;
-        if (cacheStatus !== undefined) reply.header(CACHE_STATUS_HEADER, cacheStatus);
+        if (cacheStatus !== undefined) addCacheStatusOnHeaders(reply.raw, cacheStatus);
         next();
       },
       fail: (_request, _reply, next, error) => next(error as Error),

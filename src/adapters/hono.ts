@@ -1,7 +1,7 @@
 import type { Context, Env, MiddlewareHandler, Next } from "hono";
 import type { Isr } from "../engine.js";
 import type { IsrOptions } from "../options.js";
-import { CACHE_STATUS_HEADER } from "./cache-status.js";
+import { CACHE_STATUS_HEADER, withCacheStatusMember } from "./cache-status.js";
 import { type IsrInfo, Plug, type PlugCallbacks } from "./plug.js";
 
 export type { IsrInfo } from "./plug.js";
@@ -37,13 +37,14 @@ export type IsrHonoMiddleware<V, E = unknown, HonoEnv extends Env = any> = Middl
 type HonoResult = HonoErrorResult | Promise<HonoErrorResult>;
 
 /**
- * Goes on; the `Cache-Status` header is set after the handler ran, because a handler that
- * returns its own `Response` would drop headers prepared on the context before.
+ * Goes on; the `Cache-Status` member is added after the handler ran, because a handler that
+ * returns its own `Response` would drop headers prepared on the context before, and because
+ * a member already there (a cache closer to the origin) comes first (RFC 9211 §2).
  */
 function proceed(c: Context, next: Next, cacheStatus: string | undefined): Promise<void> {
   if (cacheStatus === undefined) return next();
   return next().then(() => {
-    c.header(CACHE_STATUS_HEADER, cacheStatus);
+    c.header(CACHE_STATUS_HEADER, withCacheStatusMember(c.res.headers.get(CACHE_STATUS_HEADER), cacheStatus));
   });
 }
 

@@ -1,7 +1,7 @@
 import type Koa from "koa";
 import type { Isr } from "../engine.js";
 import type { IsrOptions } from "../options.js";
-import { CACHE_STATUS_HEADER } from "./cache-status.js";
+import { CACHE_STATUS_HEADER, withCacheStatusMember } from "./cache-status.js";
 import { type IsrInfo, Plug, type PlugCallbacks } from "./plug.js";
 
 export type { IsrInfo } from "./plug.js";
@@ -40,6 +40,18 @@ function answered(ctx: Koa.Context): boolean {
 }
 
 /**
+ * Goes on; the `Cache-Status` member is added once downstream is done, after whatever it set
+ * (a member of a cache closer to the origin), as RFC 9211 §2 orders the list.
+ */
+function proceed(ctx: Koa.Context, next: Koa.Next, cacheStatus: string | undefined): Promise<unknown> {
+  if (cacheStatus === undefined) return next();
+  return next().then(() => {
+    if (ctx.headerSent) return;
+    ctx.set(CACHE_STATUS_HEADER, withCacheStatusMember(ctx.response.get(CACHE_STATUS_HEADER), cacheStatus));
+  });
+}
+
+/**
  * Koa middleware: serves cached data to `apply`, refreshing it in the background when stale.
  * `app.use(isrPlug({ fetch, apply, extract, cacheKey }))`. Errors reject, so they reach
  * Koa's error handling (an upstream try/catch or `app.on("error")`).
@@ -58,15 +70,9 @@ export function isrPlug<V, E = unknown, StateT = Koa.DefaultState, ContextT = Ko
   >(options, {
     apply: (ctx, _res, value, info) => apply(ctx, value, info),
     onError: onError && ((ctx, _res, error) => onError(ctx, error)),
-    proceed: (ctx, _res, next, _applied, _info, cacheStatus) => {
-      if (cacheStatus !== undefined) ctx.set(CACHE_STATUS_HEADER, cacheStatus);
-      return next();
-    },
-    afterError: (ctx, _res, next, _handled, cacheStatus) => {
-      if (answered(ctx)) return undefined;
-      if (cacheStatus !== undefined) ctx.set(CACHE_STATUS_HEADER, cacheStatus);
-      return next();
-    },
+    proceed: (ctx, _res, next, _applied, _info, cacheStatus) => proceed(ctx, next, cacheStatus),
+    afterError: (ctx, _res, next, _handled, cacheStatus) =>
+      answered(ctx) ? undefined : proceed(ctx, next, cacheStatus),
     fail: (_ctx, _res, _next, error) => Promise.reject(error),
   });
 

@@ -34,8 +34,9 @@ export interface PlugCallbacks<Req, E> {
    */
   cacheKey?: (req: Req) => CacheKey;
   /**
-   * Adds an RFC 9211 `Cache-Status` response header (`isr-plug; hit; ttl=42`,
-   * `isr-plug; fwd=stale`, `isr-plug; fwd=miss; stored`); a string names the cache in it.
+   * Adds this cache's member to the RFC 9211 `Cache-Status` response header
+   * (`isr-plug; hit; ttl=42`, a stale hit `isr-plug; hit; ttl=-3`, `isr-plug; fwd=miss; stored`;
+   * see docs/API.md), after any member already there; a string names the cache in it.
    * @default false
    */
   cacheStatus?: boolean | string;
@@ -188,7 +189,8 @@ export class Plug<Req, V, E, Res = undefined, Next = undefined, R = void> {
 
   #fetchFailed(req: Req, res: Res, next: Next, error: unknown): R | Promise<R> {
     const to = this.#to;
-    const status = this.#cacheStatus === undefined ? undefined : cacheStatusOfFailure(this.#cacheStatus);
+    const status =
+      this.#cacheStatus === undefined ? undefined : cacheStatusOfFailure(this.#cacheStatus, error);
     if (to.onError === undefined) {
       if (to.warnPassThrough === undefined) this.logPassThrough(error);
       else to.warnPassThrough(req, error);

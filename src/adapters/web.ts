@@ -1,6 +1,6 @@
 import type { Isr } from "../engine.js";
 import { describeValue, type IsrOptions } from "../options.js";
-import { CACHE_STATUS_HEADER } from "./cache-status.js";
+import { CACHE_STATUS_HEADER, withCacheStatusMember } from "./cache-status.js";
 import { type IsrInfo, Plug, type PlugCallbacks } from "./plug.js";
 
 export type { IsrInfo } from "./plug.js";
@@ -53,16 +53,21 @@ type WebResult = Response | Promise<Response>;
 
 const passValue = (_request: Request, value: unknown): unknown => value;
 
-/** Adds the `Cache-Status` header to the handler's response (copied if its headers are immutable). */
+/**
+ * Adds this cache's `Cache-Status` member to the handler's response (copied if its headers
+ * are immutable), after any member already there: a wrapper nearer the handler, or an
+ * upstream cache whose response the handler passes on, is closer to the origin (RFC 9211 §2).
+ */
 function withCacheStatus(result: WebResult, cacheStatus: string | undefined): WebResult {
   if (cacheStatus === undefined) return result;
   const add = (response: Response): Response => {
+    const value = withCacheStatusMember(response.headers.get(CACHE_STATUS_HEADER), cacheStatus);
     try {
-      response.headers.set(CACHE_STATUS_HEADER, cacheStatus);
+      response.headers.set(CACHE_STATUS_HEADER, value);
       return response;
     } catch {
       const copy = new Response(response.body, response);
-      copy.headers.set(CACHE_STATUS_HEADER, cacheStatus);
+      copy.headers.set(CACHE_STATUS_HEADER, value);
       return copy;
     }
   };

@@ -1,4 +1,5 @@
 import type { InspectorAuthorize } from "./options.js";
+import type { Sessions } from "./session.js";
 
 const encoder = new TextEncoder();
 
@@ -24,13 +25,28 @@ export function bearerToken(request: Request): string | undefined {
   return match?.[1]?.trim();
 }
 
-/** Lets a request through when it carries the token or `authorize` approves it. */
+/** How a request got in, if it did. */
+export type Admission =
+  | { allowed: false }
+  | { allowed: true; by: "token" | "authorize" }
+  | { allowed: true; by: "session"; renew: boolean };
+
+/**
+ * Lets a request through when it carries the token (as a Bearer header), a session cookie
+ * the token signed, or `authorize` approves it. A token in the URL counts for nothing.
+ */
 export class Gate {
   readonly #expected: Promise<Uint8Array> | undefined;
+  readonly #sessions: Sessions | undefined;
   readonly #authorize: InspectorAuthorize | undefined;
 
-  constructor(token: string | undefined, authorize: InspectorAuthorize | undefined) {
+  constructor(
+    token: string | undefined,
+    sessions: Sessions | undefined,
+    authorize: InspectorAuthorize | undefined,
+  ) {
     this.#expected = token === undefined ? undefined : digest(token);
+    this.#sessions = sessions;
     this.#authorize = authorize;
   }
 
@@ -38,16 +54,23 @@ export class Gate {
     return this.#expected !== undefined;
   }
 
-  /**
-   * `queryToken` is the page's `?token=`, accepted only for the page itself so that the
-   * token never has to travel in the URLs of later requests. `authorize` errors propagate.
-   */
-  async allows(request: Request, queryToken: string | null): Promise<boolean> {
-    const presented = bearerToken(request) ?? queryToken ?? undefined;
-    if (this.#expected !== undefined && presented !== undefined) {
-      if (sameBytes(await digest(presented), await this.#expected)) return true;
+  /** Whether the request's Bearer token is the configured one (compared in constant time). */
+  async hasToken(request: Request): Promise<boolean> {
+    const presented = bearerToken(request);
+    if (this.#expected === undefined || presented === undefined) return false;
+    return sameBytes(await digest(presented), await this.#expected);
+  }
+
+  /** `authorize` errors propagate. */
+  async admit(request: Request): Promise<Admission> {
+    if (await this.hasToken(request)) return { allowed: true, by: "token" };
+    if (this.#sessions !== undefined) {
+      const session = await this.#sessions.check(request);
+      if (session.valid) return { allowed: true, by: "session", renew: session.renew };
     }
-    if (this.#authorize === undefined) return false;
-    return (await this.#authorize(request)) === true;
+    if (this.#authorize !== undefined && (await this.#authorize(request)) === true) {
+      return { allowed: true, by: "authorize" };
+    }
+    return { allowed: false };
   }
 }

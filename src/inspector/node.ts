@@ -1,3 +1,5 @@
+import { SECURITY_HEADERS } from "./responses.js";
+
 /**
  * Node's request as the inspector reads it: `http.IncomingMessage`, Express's `req` (whose
  * `originalUrl` keeps the mount path), `ctx.req` in Koa, `request.raw` in Fastify.
@@ -10,13 +12,15 @@ export interface NodeRequestLike {
   headers: Record<string, string | string[] | undefined>;
   readableEnded?: boolean;
   resume?(): unknown;
+  /** A TLS socket (`encrypted: true`) makes the request's URL https, for the cookie's `Secure`. */
+  socket?: object | null | undefined;
 }
 
 /** Node's response as the inspector writes it: `http.ServerResponse` and what wraps it. */
 export interface NodeResponseLike {
   statusCode: number;
   readonly headersSent?: boolean;
-  setHeader(name: string, value: string): unknown;
+  setHeader(name: string, value: string | string[]): unknown;
   end(chunk: Uint8Array): unknown;
 }
 
@@ -43,12 +47,14 @@ function toRequest(req: NodeRequestLike, target: string): Request {
     if (value === undefined || name.startsWith(":")) continue;
     headers.set(name, Array.isArray(value) ? value.join(", ") : value);
   }
+  const socket = req.socket as { encrypted?: unknown } | null | undefined;
+  const scheme = socket?.encrypted === true ? "https" : "http";
   let url: URL;
   try {
-    url = new URL(target, `http://${headers.get("host") ?? "localhost"}`);
+    url = new URL(target, `${scheme}://${headers.get("host") ?? "localhost"}`);
   } catch {
     // A Host header that is not a host must not make the request unreadable.
-    url = new URL(target, "http://localhost");
+    url = new URL(target, `${scheme}://localhost`);
   }
   return new Request(url, { method: req.method ?? "GET", headers });
 }
@@ -58,15 +64,18 @@ async function send(res: NodeResponseLike, response: Response): Promise<void> {
   if (res.headersSent) return;
   res.statusCode = response.status;
   response.headers.forEach((value, name) => {
-    res.setHeader(name, value);
+    if (name !== "set-cookie") res.setHeader(name, value);
   });
+  // Each cookie is its own header line; forEach would hand them over one by one, each replacing the last.
+  const cookies = response.headers.getSetCookie();
+  if (cookies.length > 0) res.setHeader("set-cookie", cookies);
   res.end(body);
 }
 
 function plainJson(status: number, error: string): Response {
   return new Response(JSON.stringify({ error }), {
     status,
-    headers: { "content-type": "application/json; charset=utf-8", "x-content-type-options": "nosniff" },
+    headers: { ...SECURITY_HEADERS, "content-type": "application/json; charset=utf-8" },
   });
 }
 

@@ -1,7 +1,9 @@
 import type { InspectedEntry } from "../engine.js";
 import type { CacheKey } from "../key.js";
+import type { IsrListener } from "../observe/events.js";
 import type { IsrStats } from "../observe/stats.js";
 import { describeValue } from "../options.js";
+import type { InvalidationMode } from "../tags.js";
 
 /**
  * What the inspector needs of an engine. Every `Isr<V, E>` fits: pass `createIsr(...)` or an
@@ -9,9 +11,14 @@ import { describeValue } from "../options.js";
  */
 export interface InspectableEngine {
   readonly namespace: string;
+  /** Read for the fleet view: a store with `scanEntries` (the Redis store) lists its entries. */
+  readonly store?: unknown;
   stats(): IsrStats;
   inspect(options?: { values?: boolean }): Promise<InspectedEntry<unknown>[]>;
   invalidate(key: CacheKey): Promise<void>;
+  invalidateTag(tag: string, options?: { mode?: InvalidationMode }): Promise<void>;
+  /** The inspector listens to `fetchEnd` for the fetch durations it shows. */
+  on(name: "fetchEnd", listener: IsrListener<"fetchEnd">): () => void;
 }
 
 /** Decides whether a request may see the inspector (e.g. from a session cookie). */
@@ -24,8 +31,10 @@ export interface InspectorOptions {
    */
   engines: readonly InspectableEngine[] | Readonly<Record<string, InspectableEngine>>;
   /**
-   * A shared secret of at least 16 characters (e.g. `crypto.randomUUID()`), sent as
-   * `Authorization: Bearer <token>`, or as `?token=` when opening the page in a browser.
+   * A shared secret of at least 16 characters (e.g. `crypto.randomUUID()`). Scripts send it
+   * as `Authorization: Bearer <token>`; a browser posts it once (the sign-in form, or a
+   * `#token=` fragment, which no server sees) for a one-hour `HttpOnly` session cookie. A
+   * token in the query string (`?token=`) is never accepted: URLs end up in logs.
    */
   token?: string;
   /** A check of your own; a request passes when it returns true or carries the token. */
@@ -36,14 +45,16 @@ export interface InspectorOptions {
    */
   showValues?: boolean;
   /**
-   * The full path the inspector answers under; requests outside it go to `next` (Node) or
-   * get a 404 (`fetch`).
+   * The full path the inspector answers under, as browsers send it: characters outside a URL
+   * path (a space, say) must be percent-encoded (`"/ops/isr%20inspector"`). Requests outside
+   * it go to `next` (Node) or get a 404 (`fetch`).
    * @default "/isr-inspector"
    */
   basePath?: string;
   /**
-   * How often the page asks for fresh data, ms (at least 100). Each poll reads every listed
-   * entry from the store, so keep it modest with a remote store.
+   * How often the page asks for fresh data, ms (at least 100). All pages and scripts polling
+   * share one snapshot per `pollMs`, which reads every listed entry (at most 1 000 per
+   * engine) from the store once: keep it modest with a remote store.
    * @default 1000
    */
   pollMs?: number;
@@ -98,9 +109,10 @@ export function resolveInspectorOptions(options: InspectorOptions): ResolvedInsp
     );
   }
   if (typeof showValues !== "boolean") fail("showValues", "a boolean", showValues);
-  if (typeof basePath !== "string" || !/^\/[^?#]*$/.test(basePath)) {
+  if (typeof basePath !== "string" || !basePath.startsWith("/")) {
     fail("basePath", 'a path starting with "/"', basePath);
   }
+  checkPathAsSent(basePath);
   if (typeof pollMs !== "number" || !Number.isFinite(pollMs) || pollMs < 100) {
     fail("pollMs", "a number of milliseconds >= 100", pollMs);
   }
@@ -112,6 +124,30 @@ export function resolveInspectorOptions(options: InspectorOptions): ResolvedInsp
     basePath: basePath.replace(/\/+$/, ""),
     pollMs,
   };
+}
+
+/** A path character of RFC 3986 (pchar and "/"), or a percent-encoded octet. */
+const PATH_AS_SENT = /^(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})*$/;
+
+/**
+ * Requests arrive with their path percent-encoded: a base path that is not written that way
+ * (`"/ops/isr inspector"`) would never match one, and the inspector would be unreachable.
+ */
+function checkPathAsSent(basePath: string): void {
+  let normalized: string;
+  try {
+    normalized = new URL(basePath, "http://inspector.invalid").pathname;
+  } catch {
+    normalized = "";
+  }
+  if (PATH_AS_SENT.test(basePath) && normalized === basePath) return;
+  const hint =
+    normalized !== "" && normalized !== basePath
+      ? ` (as requests carry it: ${JSON.stringify(normalized)})`
+      : "";
+  throw new TypeError(
+    `isr-plug inspector: "basePath" must be a URL path as browsers send it, percent-encoded and without "." or ".." segments${hint}, got ${describeValue(basePath)}`,
+  );
 }
 
 function nameEngines(engines: InspectorOptions["engines"]): NamedEngine[] {
@@ -131,6 +167,8 @@ function nameEngines(engines: InspectorOptions["engines"]): NamedEngine[] {
       typeof candidate.inspect !== "function" ||
       typeof candidate.stats !== "function" ||
       typeof candidate.invalidate !== "function" ||
+      typeof candidate.invalidateTag !== "function" ||
+      typeof candidate.on !== "function" ||
       typeof candidate.revalidateById !== "function"
     ) {
       fail(`engines.${String(name)}`, "an engine from createIsr (or an adapter's .isr)", engine);

@@ -1,29 +1,38 @@
 /**
- * The page's script, run in the browser. Every piece of data (keys, tags, errors, values)
- * reaches the DOM through text nodes and attributes set one by one, never as HTML, so a key
- * like `<img onerror=…>` is shown, not run. Rows are updated in place between polls so a
- * click on a button is never lost to a re-render.
+ * The page's script, run in the browser: polling, the sections and the rows of each engine.
+ * Every piece of data (keys, tags, errors, values) reaches the DOM through text nodes and
+ * attributes set one by one, never as HTML, so a key like `<img onerror=…>` is shown, not
+ * run. Rows are updated in place between polls so a click on a button is never lost to a
+ * re-render. The histograms, rates, fleet view and dialogs are in page-views.ts.
  */
 export const PAGE_SCRIPT = String.raw`
 "use strict";
 const config = JSON.parse(document.getElementById("isr-config").textContent);
-const params = new URLSearchParams(location.search);
-const token = params.get("token");
-if (token !== null) {
-  // Out of the address bar, history and bookmarks; the page keeps it in memory only.
-  params.delete("token");
-  const query = params.toString();
-  history.replaceState(null, "", location.pathname + (query ? "?" + query : "") + location.hash);
+/** Signed in by cookie, the page never needs a token in its address: wipe any left there. */
+function wipeTokenFromAddress() {
+  const params = new URLSearchParams(location.search);
+  if (params.has("token") || /(^#|&)token=/.test(location.hash)) {
+    params.delete("token");
+    const query = params.toString();
+    history.replaceState(null, "", location.pathname + (query ? "?" + query : ""));
+  }
 }
-const auth = token ? { authorization: "Bearer " + token } : {};
+wipeTokenFromAddress();
+window.addEventListener("hashchange", wipeTokenFromAddress);
 const api = config.basePath + "/api";
 const root = document.getElementById("namespaces");
 const statusLine = document.getElementById("status");
 const notice = document.getElementById("notice");
 const filterInput = document.getElementById("filter");
+const stateFilter = document.getElementById("state-filter");
+const sortSelect = document.getElementById("sort");
 const pauseButton = document.getElementById("pause");
+const signInButton = document.getElementById("sign-in");
+const signOutButton = document.getElementById("sign-out");
 const sections = new Map();
+const STATE_ORDER = ["fresh", "stale", "stale-if-error", "expired", "missing"];
 let paused = false;
+let stopped = false;
 let timer = 0;
 let polling = false;
 let lastData = null;
@@ -47,100 +56,94 @@ function keyText(key) {
   return typeof key === "string" ? key : JSON.stringify(key);
 }
 
-// Each phase (fresh, stale, stale-if-error) gets an equal share of the bar, so a 1 min TTL
-// stays visible next to a 1 h stale window; the marker moves linearly within its phase.
-function agePosition(entry, phases) {
-  let rest = entry.ageMs;
-  for (let i = 0; i < phases.length; i++) {
-    const length = phases[i][1];
-    if (length === null) return i + rest / (rest + 60000);
-    if (rest < length) return i + rest / length;
-    rest -= length;
-  }
-  return phases.length;
+function setStatus(text, failed) {
+  statusLine.textContent = text;
+  statusLine.className = failed ? "error" : "muted";
 }
 
-function renderBar(cell, entry) {
-  cell.replaceChildren();
-  if (entry.ageMs === undefined) {
-    cell.append(el("span", "muted", "no value"));
-    return;
-  }
-  const phases = [["fresh", entry.ttlMs], ["stale", entry.staleTtlMs], ["error-window", entry.staleIfErrorMs]]
-    .filter(([, length]) => length !== 0);
-  const bar = el("div", "bar");
-  for (const [name] of phases) bar.append(el("span", "phase " + name));
-  const marker = el("span", "marker");
-  const at = phases.length === 0 ? 1 : agePosition(entry, phases) / phases.length;
-  marker.style.left = Math.min(100, at * 100).toFixed(2) + "%";
-  bar.append(marker);
-  const limits = phases.map(([name, length]) => name + " " + duration(length)).join(" + ");
-  bar.title = "age " + duration(entry.ageMs) + " of " + limits;
-  cell.append(bar, el("div", "small", duration(entry.ageMs) + " / " + limits));
+function say(text, kind) {
+  notice.className = kind;
+  notice.textContent = text;
 }
 
-function renderLastFetch(cell, entry, now) {
-  cell.replaceChildren();
-  const last = entry.lastFetch;
-  if (!last) {
-    cell.append(el("span", "muted", "\u2013"));
-    return;
-  }
-  const outcome = el("span", last.ok ? "ok" : "failed", last.ok ? "ok" : "failed");
-  cell.append(outcome, " in " + duration(last.durationMs) + ", " + duration(now - last.at) + " ago");
-  if (last.error !== undefined) {
-    const error = el("div", "error", last.error.length > 300 ? last.error.slice(0, 300) + "\u2026" : last.error);
-    error.title = last.error;
-    cell.append(error);
-  }
+/** After a 401 the session is over: polling stops until the user signs in again. */
+function signedOut() {
+  stopped = true;
+  clearTimeout(timer);
+  setStatus("Signed out (the session ended or the token changed): updates stopped.", true);
+  signInButton.hidden = false;
 }
 
-function renderValue(cell, entry) {
-  cell.replaceChildren();
-  if (entry.valueError !== undefined) cell.append(el("span", "error", entry.valueError));
-  else if (entry.value !== undefined) cell.append(el("code", "value", entry.value + (entry.valueTruncated ? "\u2026" : "")));
-  else cell.append(el("span", "muted", "\u2013"));
-}
-
-function newRow(ns, entry, showValues) {
-  const cells = {
-    key: el("td", "key"),
-    state: el("td"),
-    age: el("td", "age"),
-    last: el("td", "last"),
-    value: showValues ? el("td", "value-cell") : null,
-    actions: el("td", "actions"),
-  };
-  for (const [label, action] of [["Revalidate", "revalidate"], ["Invalidate", "invalidate"]]) {
-    const button = el("button", action, label);
-    button.type = "button";
-    button.dataset.action = action;
-    button.addEventListener("click", () => act(button, ns, entry.id, action));
-    cells.actions.append(button);
+/** Same-origin requests carry the session cookie; actions add the header no other site can send. */
+async function call(path, method) {
+  const response = await fetch(config.basePath + path, {
+    method,
+    credentials: "same-origin",
+    cache: "no-store",
+    headers: method === "GET" ? {} : { "x-isr-inspector": "1" },
+  });
+  if (response.status === 401) {
+    signedOut();
+    throw new Error("signed out");
   }
-  const tr = el("tr", "", cells.key, cells.state, cells.age, cells.last, cells.value, cells.actions);
-  return { tr, cells };
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(body.error || "HTTP " + response.status);
+  return body;
 }
 
-function updateRow(row, entry, now) {
-  const key = keyText(row.entry.key);
-  row.tr.dataset.key = key;
-  row.tr.dataset.state = entry.state;
-  row.cells.key.replaceChildren(el("code", "", key));
-  if (entry.tags && entry.tags.length > 0) row.cells.key.append(el("div", "small", "tags: " + entry.tags.join(", ")));
-  const state = el("span", "state " + entry.state, entry.state);
-  row.cells.state.replaceChildren(state);
-  if (entry.fetching) row.cells.state.append(" ", el("span", "fetching", "fetching\u2026"));
-  renderBar(row.cells.age, entry);
-  renderLastFetch(row.cells.last, entry, now);
-  if (row.cells.value) renderValue(row.cells.value, entry);
+function matches(entry, filter, state) {
+  if (filter !== "" && !keyText(entry.key).toLowerCase().includes(filter)) return false;
+  if (state === "") return true;
+  return state === "fetching" ? entry.fetching === true : entry.state === state;
+}
+
+function compareBy(sort) {
+  const byKey = (a, b) => (keyText(a.key) < keyText(b.key) ? -1 : keyText(a.key) > keyText(b.key) ? 1 : 0);
+  if (sort === "state") return (a, b) => STATE_ORDER.indexOf(a.state) - STATE_ORDER.indexOf(b.state) || byKey(a, b);
+  if (sort === "age") return (a, b) => (b.ageMs ?? -1) - (a.ageMs ?? -1) || byKey(a, b);
+  if (sort === "fetch") {
+    return (a, b) => (b.lastFetch ? b.lastFetch.durationMs : -1) - (a.lastFetch ? a.lastFetch.durationMs : -1) || byKey(a, b);
+  }
+  return byKey;
+}
+
+/** Puts the rows in order, moving them only when the order changed (a moved row eats a click). */
+function placeRows(tbody, rows, entries) {
+  const filter = filterInput.value.trim().toLowerCase();
+  const state = stateFilter.value;
+  const order = [...entries].sort(compareBy(sortSelect.value)).map((entry) => {
+    const row = rows.get(entry.rowId);
+    row.tr.hidden = !matches(entry, filter, state);
+    return row.tr;
+  });
+  const current = [...tbody.children];
+  if (current.length !== order.length || current.some((tr, i) => tr !== order[i])) tbody.append(...order);
+  return order.filter((tr) => !tr.hidden).length;
+}
+
+function section(ns) {
+  let s = sections.get(ns.name);
+  if (s) return s;
+  const title = el("h2");
+  const stats = el("dl", "stats");
+  const problem = el("p", "error");
+  const node = el("section", "ns", title, stats, problem);
+  node.dataset.name = ns.name;
+  s = { name: ns.name, node, title, stats, problem, rows: new Map(), fleet: null };
+  s.panels = buildPanels(s);
+  s.local = buildLocalView(s);
+  s.tabs = buildTabs(s);
+  node.append(s.panels.node, s.tabs.node, s.local.node);
+  sections.set(ns.name, s);
+  root.append(node);
+  return s;
 }
 
 function statItems(stats) {
   const f = stats.fetches;
   return [
     ["fresh", stats.served.fresh], ["stale", stats.served.stale], ["miss", stats.served.miss],
-    ["fallback", stats.served.fallback], ["errors", stats.errors],
+    ["stale-if-error", stats.served.fallback], ["errors", stats.errors],
     ["hit ratio", (stats.hitRatio * 100).toFixed(1) + "%"],
     ["in flight", f.inFlight + (f.queued ? " (+" + f.queued + " queued)" : "")],
     ["fetches", f.started + " started, " + f.succeeded + " ok, " + f.failed + " failed, " + f.timedOut + " timed out"],
@@ -150,128 +153,54 @@ function statItems(stats) {
   ];
 }
 
-function section(ns, showValues) {
-  let s = sections.get(ns.name);
-  if (s) return s;
-  const head = el("tr");
-  for (const title of ["Key", "State", "Age against TTLs", "Last fetch", showValues ? "Value" : null, ""]) {
-    if (title !== null) head.append(el("th", "", title));
-  }
-  const tbody = el("tbody");
-  const title = el("h2", "", ns.name);
-  const stats = el("dl", "stats");
-  const problem = el("p", "error");
-  const empty = el("p", "muted", "No keys fetched yet.");
-  const node = el("section", "ns", title, stats, problem, el("table", "", el("thead", "", head), tbody), empty);
-  node.dataset.name = ns.name;
-  s = { node, title, stats, problem, empty, tbody, rows: new Map() };
-  sections.set(ns.name, s);
-  root.append(node);
-  return s;
-}
-
 function render(data) {
   lastData = data;
-  const filter = filterInput.value.trim().toLowerCase();
-  const seenSections = new Set();
+  const seen = new Set();
   for (const ns of data.namespaces) {
-    seenSections.add(ns.name);
-    const s = section(ns, data.showValues);
+    seen.add(ns.name);
+    const s = section(ns);
     s.title.replaceChildren(ns.name);
     if (ns.namespace !== ns.name) s.title.append(" ", el("small", "muted", "namespace " + ns.namespace));
     s.stats.replaceChildren();
     for (const [name, value] of statItems(ns.stats)) s.stats.append(el("div", "", el("dt", "", name), el("dd", "", String(value))));
     s.problem.textContent = ns.error === undefined ? "" : "inspect failed: " + ns.error;
-    const entries = [...ns.entries].sort((a, b) => (keyText(a.key) < keyText(b.key) ? -1 : 1));
-    const seenRows = new Set();
-    const order = [];
-    for (const entry of entries) {
-      seenRows.add(entry.id);
-      let row = s.rows.get(entry.id);
-      if (!row) {
-        row = newRow(ns.name, entry, data.showValues);
-        s.rows.set(entry.id, row);
-      }
-      row.entry = entry;
-      updateRow(row, entry, data.now);
-      row.tr.hidden = filter !== "" && !keyText(entry.key).toLowerCase().includes(filter);
-      order.push(row.tr);
-    }
-    for (const [id, row] of s.rows) {
-      if (!seenRows.has(id)) {
-        row.tr.remove();
-        s.rows.delete(id);
-      }
-    }
-    // Moves rows only when the order changed: moving a row under the pointer would eat a click.
-    const current = [...s.tbody.children];
-    if (current.length !== order.length || current.some((tr, i) => tr !== order[i])) s.tbody.append(...order);
-    s.empty.hidden = entries.length > 0;
+    renderPanels(s, ns);
+    renderLocalView(s, ns, data.showValues);
+    s.tabs.fleetTab.hidden = !ns.fleet;
   }
   for (const [name, s] of sections) {
-    if (!seenSections.has(name)) {
+    if (!seen.has(name)) {
       s.node.remove();
       sections.delete(name);
     }
   }
 }
 
-function setStatus(text, failed) {
-  statusLine.textContent = text;
-  statusLine.className = failed ? "error" : "muted";
+/** Re-sorts and re-filters what is shown, without asking the server. */
+function rerender() {
+  if (lastData) render(lastData);
+  for (const s of sections.values()) if (s.fleet && s.fleet.data) renderFleet(s, s.fleet.data);
 }
 
 async function poll() {
-  if (polling) return;
+  if (polling || stopped) return;
   polling = true;
   clearTimeout(timer);
   try {
-    const response = await fetch(api, { headers: auth, cache: "no-store" });
-    if (response.status === 401) {
-      setStatus("Unauthorized: open this page with ?token=<token> (the link printed by your server).", true);
-      return;
-    }
-    if (!response.ok) {
-      setStatus("The inspector answered " + response.status + ".", true);
-      return;
-    }
-    render(await response.json());
+    render(await call("/api", "GET"));
     setStatus("Updated " + new Date().toLocaleTimeString() + (paused ? " (paused)" : ", every " + duration(config.pollMs)), false);
+    refreshOpenFleets();
   } catch (error) {
-    setStatus("Cannot reach the inspector: " + error.message, true);
+    if (!stopped) setStatus("Cannot reach the inspector: " + error.message, true);
   } finally {
     polling = false;
-    if (!paused && !document.hidden) timer = setTimeout(poll, config.pollMs);
+    if (!paused && !stopped && !document.hidden) timer = setTimeout(poll, config.pollMs);
   }
 }
 
-async function act(button, ns, id, action) {
-  button.disabled = true;
-  const key = button.closest("tr").dataset.key;
-  notice.className = "muted";
-  notice.textContent = action + " " + key + "\u2026";
-  try {
-    const query = new URLSearchParams({ engine: ns, id });
-    const response = await fetch(api + "/" + action + "?" + query, {
-      method: "POST",
-      headers: { ...auth, "x-isr-inspector": "1" },
-    });
-    const body = await response.json().catch(() => ({}));
-    if (!response.ok) throw new Error(body.error || "HTTP " + response.status);
-    notice.className = "ok";
-    notice.textContent = (action === "revalidate" ? "Revalidated " : "Invalidated ") + key + ".";
-  } catch (error) {
-    notice.className = "error";
-    notice.textContent = action + " " + key + " failed: " + error.message;
-  } finally {
-    button.disabled = false;
-    poll();
-  }
-}
-
-filterInput.addEventListener("input", () => {
-  if (lastData) render(lastData);
-});
+filterInput.addEventListener("input", rerender);
+stateFilter.addEventListener("change", rerender);
+sortSelect.addEventListener("change", rerender);
 pauseButton.addEventListener("click", () => {
   paused = !paused;
   pauseButton.textContent = paused ? "Resume" : "Pause";
@@ -279,8 +208,14 @@ pauseButton.addEventListener("click", () => {
   if (!paused) poll();
   else clearTimeout(timer);
 });
+signInButton.addEventListener("click", () => location.reload());
+if (signOutButton) {
+  signOutButton.addEventListener("click", async () => {
+    await fetch(config.basePath + "/session", { method: "DELETE", headers: { "x-isr-inspector": "1" } });
+    location.reload();
+  });
+}
 document.addEventListener("visibilitychange", () => {
   if (!document.hidden && !paused) poll();
 });
-poll();
 `;

@@ -1,56 +1,21 @@
+import { LOGIN_SCRIPT } from "./login-script.js";
 import { PAGE_SCRIPT } from "./page-script.js";
-
-const STYLE = `
-:root { color-scheme: light dark; --fresh: #2e9d4f; --stale: #d89b16; --error-window: #c0562b; --expired: #8a8a8a;
-  --missing: #8a8a8a; --bg: Canvas; --line: color-mix(in srgb, CanvasText 15%, transparent); }
-* { box-sizing: border-box; }
-body { margin: 0; font: 14px/1.4 system-ui, sans-serif; background: var(--bg); color: CanvasText; }
-header { display: flex; flex-wrap: wrap; gap: .75rem 1.5rem; align-items: center; padding: .75rem 1.25rem;
-  border-bottom: 1px solid var(--line); position: sticky; top: 0; background: var(--bg); z-index: 1; }
-h1 { font-size: 1.1rem; margin: 0; }
-h2 { font-size: 1rem; margin: 1.25rem 0 .5rem; }
-main { padding: 0 1.25rem 2rem; }
-input[type=search] { font: inherit; padding: .2rem .4rem; width: 16rem; }
-button { font: inherit; padding: .15rem .6rem; cursor: pointer; }
-button:disabled { cursor: progress; }
-#notice:empty { display: none; }
-.stats { display: flex; flex-wrap: wrap; gap: .25rem 1.25rem; margin: 0 0 .75rem; }
-.stats div { display: flex; gap: .35rem; }
-.stats dt { color: GrayText; }
-.stats dd { margin: 0; font-variant-numeric: tabular-nums; }
-table { border-collapse: collapse; width: 100%; }
-th, td { text-align: left; vertical-align: top; padding: .4rem .5rem; border-bottom: 1px solid var(--line); }
-th { font-weight: 600; color: GrayText; }
-td.key code { word-break: break-all; }
-td.age { width: 16rem; }
-td.actions { white-space: nowrap; text-align: right; }
-td.actions button + button { margin-left: .35rem; }
-.small { font-size: .85em; color: GrayText; }
-.muted { color: GrayText; }
-.error { color: #c62828; word-break: break-word; }
-.ok { color: var(--fresh); }
-.failed { color: #c62828; font-weight: 600; }
-.state { display: inline-block; padding: 0 .45rem; border-radius: .6rem; color: #fff; font-weight: 600; }
-.state.fresh { background: var(--fresh); }
-.state.stale { background: var(--stale); }
-.state.error-window { background: var(--error-window); }
-.state.expired { background: var(--expired); }
-.state.missing { background: transparent; color: var(--missing); border: 1px solid var(--missing); }
-.fetching { font-size: .85em; color: GrayText; }
-.bar { position: relative; display: flex; height: .7rem; border-radius: .35rem; overflow: hidden; margin-top: .3rem; }
-.phase { flex: 1; opacity: .35; }
-.phase.fresh { background: var(--fresh); }
-.phase.stale { background: var(--stale); }
-.phase.error-window { background: var(--error-window); }
-.marker { position: absolute; top: 0; bottom: 0; width: 3px; margin-left: -1px; background: CanvasText; }
-code.value { display: block; max-width: 28rem; max-height: 6rem; overflow: auto; white-space: pre-wrap;
-  word-break: break-all; font-size: .85em; }
-`;
+import { PAGE_STYLE } from "./page-style.js";
+import { VIEWS_SCRIPT } from "./page-views.js";
 
 export interface PageConfig {
   basePath: string;
   pollMs: number;
   showValues: boolean;
+  /** Whether a session cookie can be ended from the page (a token is configured). */
+  signOut: boolean;
+}
+
+export interface LoginConfig {
+  basePath: string;
+  usesToken: boolean;
+  /** The request carried `?token=`, which is ignored: the page says so. */
+  tokenInQuery: boolean;
 }
 
 /** JSON inside a `<script>`: `<` is escaped so no string can close the element. */
@@ -58,44 +23,68 @@ function scriptJson(value: unknown): string {
   return JSON.stringify(value).replace(/</g, "\\u003c");
 }
 
+const STATES = ["fresh", "stale", "stale-if-error", "expired", "missing", "fetching"];
+
 /** The page: static markup, styles and script; all data arrives later as JSON. */
 export function renderPage(config: PageConfig, nonce: string): string {
+  const stateOptions = STATES.map((state) => `<option value="${state}">${state}</option>`).join("");
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>isr-plug inspector</title>
-<style nonce="${nonce}">${STYLE}</style>
+<style nonce="${nonce}">${PAGE_STYLE}</style>
 </head>
 <body>
 <header>
 <h1>isr-plug inspector</h1>
 <label>Filter keys <input id="filter" type="search" autocomplete="off"></label>
+<span><label for="state-filter">State</label> <select id="state-filter"><option value="">all</option>${stateOptions}</select></span>
+<span><label for="sort">Sort by</label> <select id="sort"><option value="key">key</option><option value="state">state</option><option value="age">age, oldest first</option><option value="fetch">last fetch, slowest first</option></select></span>
 <button id="pause" type="button" aria-pressed="false">Pause</button>
+${config.signOut ? '<button id="sign-out" type="button">Sign out</button>' : ""}
+<span class="grow"></span>
 <span id="status" class="muted" role="status">Loading…</span>
+<button id="sign-in" type="button" hidden>Sign in again</button>
 <span id="notice" role="status"></span>
 </header>
 <main id="namespaces"></main>
+<dialog id="confirm" aria-labelledby="confirm-text">
+<p id="confirm-text"></p>
+<div id="confirm-modes" class="modes" hidden>
+<label><input type="radio" name="mode" value="hard" checked> <strong>hard</strong>: the entries become misses; the next request waits for a fetch</label>
+<label><input type="radio" name="mode" value="soft"> <strong>soft</strong>: the entries are served stale while one refresh each runs</label>
+</div>
+<div class="buttons"><button id="confirm-cancel" type="button">Cancel</button><button id="confirm-ok" type="button" class="danger">Invalidate</button></div>
+</dialog>
 <script type="application/json" id="isr-config">${scriptJson(config)}</script>
-<script nonce="${nonce}">${PAGE_SCRIPT}</script>
+<script nonce="${nonce}">${PAGE_SCRIPT}${VIEWS_SCRIPT}</script>
 </body>
 </html>
 `;
 }
 
-/** What a browser gets without credentials: a form that opens the page with `?token=`. */
-export function renderLogin(nonce: string, withTokenForm: boolean): string {
-  const body = withTokenForm
-    ? `<form method="get"><label>Token <input name="token" type="password" autocomplete="off" required autofocus></label>
-<button>Open</button></form>`
+/**
+ * What a browser gets without credentials: a form whose script posts the token in a header
+ * (never a URL) for a session cookie. A `#token=` fragment is posted the same way.
+ */
+export function renderLogin(config: LoginConfig, nonce: string): string {
+  const body = config.usesToken
+    ? `<form id="sign-in-form"><label>Token <input id="token" name="token" type="password" autocomplete="off" required autofocus></label>
+<button>Sign in</button></form>
+<p id="problem" class="error" role="alert"></p>
+<script type="application/json" id="isr-config">${scriptJson(config)}</script>
+<script nonce="${nonce}">${LOGIN_SCRIPT}</script>`
     : "<p>You are not allowed to see this page.</p>";
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <title>isr-plug inspector</title>
-<style nonce="${nonce}">body { font: 14px/1.4 system-ui, sans-serif; margin: 2rem; } input, button { font: inherit; }</style>
+<style nonce="${nonce}">body { font: 14px/1.4 system-ui, sans-serif; margin: 2rem; } input, button { font: inherit; }
+.error { color: #c62828; } .error:empty { display: none; }</style>
 </head>
 <body>
 <h1>isr-plug inspector</h1>
@@ -112,7 +101,7 @@ export function contentSecurityPolicy(nonce: string): string {
     `script-src 'nonce-${nonce}'`,
     `style-src 'nonce-${nonce}'`,
     "connect-src 'self'",
-    "form-action 'self'",
+    "form-action 'none'",
     "frame-ancestors 'none'",
     "base-uri 'none'",
   ].join("; ");

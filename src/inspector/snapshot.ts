@@ -1,6 +1,8 @@
 import type { InspectedEntry } from "../engine.js";
 import type { IsrStats } from "../observe/stats.js";
+import type { DurationWindow } from "./durations.js";
 import type { NamedEngine } from "./options.js";
+import type { RateSampler, RateWindow } from "./rates.js";
 
 /** A value's JSON is cut at this many characters: the page shows it, it is not an export. */
 export const MAX_VALUE_CHARS = 4_096;
@@ -22,6 +24,10 @@ export interface InspectorNamespace {
   name: string;
   namespace: string;
   stats: IsrStats;
+  /** Rates over the last minute and the last five, from `stats` sampled by the inspector. */
+  rates: RateWindow[];
+  /** Whether `GET <basePath>/api/fleet?engine=<name>` lists the shared store's entries. */
+  fleet: boolean;
   entries: InspectorEntry[];
   /** Set when the engine could not be inspected; `entries` is then empty. */
   error?: string;
@@ -29,31 +35,49 @@ export interface InspectorNamespace {
 
 /** What `GET <basePath>/api` answers. */
 export interface InspectorSnapshot {
-  /** The server's clock (ms since the epoch), for `lastFetch.at`. */
+  /** The server's wall clock (ms since the epoch) when the snapshot was taken. */
   now: number;
+  /** Pages and scripts polling within this long of each other share one snapshot. */
+  pollMs: number;
   showValues: boolean;
   namespaces: InspectorNamespace[];
 }
 
-export async function takeSnapshot(engines: NamedEngine[], showValues: boolean): Promise<InspectorSnapshot> {
+/** An engine as the inspector watches it: its fetch durations and sampled counters. */
+export interface WatchedEngine extends NamedEngine {
+  durations: DurationWindow;
+  sampler: RateSampler;
+  fleet: boolean;
+}
+
+export interface SnapshotClocks {
+  /** Monotonic ms, for rates. */
+  at: number;
+  /** Wall clock ms since the epoch, shown as `now`. */
+  wallNow: number;
+}
+
+export async function takeSnapshot(
+  engines: WatchedEngine[],
+  options: { showValues: boolean; pollMs: number },
+  clocks: SnapshotClocks,
+): Promise<InspectorSnapshot> {
+  const { showValues, pollMs } = options;
   const namespaces = await Promise.all(
-    engines.map(async ({ name, engine }): Promise<InspectorNamespace> => {
+    engines.map(async ({ name, engine, durations, sampler, fleet }): Promise<InspectorNamespace> => {
       const stats = engine.stats();
+      const rates = sampler.observe(clocks.at, stats, durations);
+      const listedAs = { name, namespace: engine.namespace, stats, rates, fleet };
       // A custom store's failure in one engine must not blank the page for the others.
       try {
         const entries = await engine.inspect({ values: showValues });
-        return {
-          name,
-          namespace: engine.namespace,
-          stats,
-          entries: entries.map((e) => listed(e, showValues)),
-        };
+        return { ...listedAs, entries: entries.map((e) => listed(e, showValues)) };
       } catch (error) {
-        return { name, namespace: engine.namespace, stats, entries: [], error: messageOf(error) };
+        return { ...listedAs, entries: [], error: messageOf(error) };
       }
     }),
   );
-  return { now: Date.now(), showValues, namespaces };
+  return { now: clocks.wallNow, pollMs, showValues, namespaces };
 }
 
 function listed(entry: InspectedEntry<unknown>, showValues: boolean): InspectorEntry {

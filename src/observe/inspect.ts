@@ -14,7 +14,10 @@ export function describeEntry<V, E>(
   withValue: boolean,
 ): InspectedEntry<V> {
   const described: InspectedEntry<V> = { id, key: record.key, state: "missing", fetching: record.fetching };
-  if (record.lastFetch !== undefined) described.lastFetch = { ...record.lastFetch };
+  // "How long ago" is read on the clock that stamped `at`: the engine's, which may be a custom one.
+  if (record.lastFetch !== undefined) {
+    described.lastFetch = { ...record.lastFetch, agoMs: Math.max(0, now - record.lastFetch.at) };
+  }
   if (entry === undefined) return described;
   const standing = standingOf(entry, now, tags.verdict(entry));
   described.state = (["fresh", "stale", "stale-if-error", "expired"] as const)[standing];

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { createIsr, createMemoryStore } from "../../src/index.js";
 import { action, BASE, inspectorFor, snapshotOf, TOKEN, tenantEngine } from "./fixtures.js";
 
 async function idOf(isr: ReturnType<typeof tenantEngine>["isr"], key: unknown): Promise<string> {
@@ -86,4 +87,54 @@ describe("inspector actions", () => {
     ).toEqual([404, { error: "not found" }]);
     expect(await isr.get("k", "acme")).toMatchObject({ state: "fresh", value: { secret: "acme #1" } });
   });
+
+  it("invalidates by tag, hard (misses) or soft (served stale while it refreshes), and refuses a bad mode or tag", async () => {
+    const { isr: pages } = tenantEngine("pages");
+    let versions = 0;
+    const tagged = createIsr<string, string>({
+      namespace: "tagged",
+      store: createMemoryStore(),
+      ttlMs: 60_000,
+      staleTtlMs: 60_000,
+      tags: (_value, tenant) => ["settings", `tenant:${tenant}`],
+      fetch: (tenant) => `${tenant} v${++versions}`,
+    });
+    await tagged.get("acme", "acme");
+    await tagged.get("globex", "globex");
+    const inspector = inspectorFor({ tagged, pages });
+    const soft = await inspector.fetch(tagAction("tagged", "tenant:acme", "soft"));
+    expect([soft.status, await soft.json()]).toEqual([200, { ok: true }]);
+    expect(await tagged.get("acme", "acme")).toMatchObject({ state: "stale", value: "acme v1" });
+    expect(await tagged.get("globex", "globex")).toMatchObject({ state: "fresh" });
+    // Hard is the default mode.
+    expect((await inspector.fetch(tagAction("tagged", "settings"))).status).toBe(200);
+    expect(await tagged.get("globex", "globex")).toMatchObject({ state: "miss" });
+
+    const answers = async (request: Request) => {
+      const response = await inspector.fetch(request);
+      return [response.status, await response.json()];
+    };
+    expect(await answers(tagAction("tagged", "settings", "sideways"))).toEqual([
+      400,
+      { error: 'mode must be "hard" or "soft"' },
+    ]);
+    expect(await answers(tagAction("tagged", ""))).toEqual([400, { error: "missing tag" }]);
+    expect(await answers(tagAction("nope", "settings"))).toEqual([404, { error: "unknown engine" }]);
+    const [status, body] = await answers(tagAction("tagged", "x".repeat(10_000)));
+    expect(status).toBe(400);
+    expect((body as { error: string }).error).toMatch(/^isr-plug: /);
+    const withoutHeader = new Request(tagAction("tagged", "settings").url, {
+      method: "POST",
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    expect((await inspector.fetch(withoutHeader)).status).toBe(403);
+  });
 });
+
+function tagAction(engine: string, tag: string, mode?: string): Request {
+  const query = new URLSearchParams({ engine, tag, ...(mode === undefined ? {} : { mode }) });
+  return new Request(`${BASE}/api/invalidate-tag?${query}`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${TOKEN}`, "x-isr-inspector": "1" },
+  });
+}

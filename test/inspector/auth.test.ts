@@ -70,20 +70,39 @@ describe("inspector authentication", () => {
     expect((await inspector.fetch(get("/api", { authorization: `bearer  ${TOKEN}` }))).status).toBe(200);
   });
 
-  it("accepts ?token= for the page only, so scripts send the header", async () => {
+  it("grants nothing for a token in the URL: not the page, not the API, not an action", async () => {
     const page = await inspector.fetch(get(`?token=${TOKEN}`));
-    expect(page.status).toBe(200);
-    expect(page.headers.get("content-type")).toBe("text/html; charset=utf-8");
-    expect(page.headers.get("referrer-policy")).toBe("no-referrer");
+    expect(page.status).toBe(401);
+    expect(await page.json()).toEqual({ error: "unauthorized" });
+    expect((await inspector.fetch(get(`/?token=${TOKEN}`, { accept: "text/html" }))).status).toBe(401);
     expect((await inspector.fetch(get(`/api?token=${TOKEN}`))).status).toBe(401);
+    const [entry] = await isr.inspect();
+    const viaQuery = new Request(
+      `${BASE}/api/invalidate?engine=settings&id=${entry?.id ?? "x"}&token=${TOKEN}`,
+      {
+        method: "POST",
+        headers: { "x-isr-inspector": "1" },
+      },
+    );
+    expect((await inspector.fetch(viaQuery)).status).toBe(401);
   });
 
-  it("shows a browser without credentials a token form, and no data", async () => {
+  it("shows a browser without credentials a sign-in form that posts the token in a header, and no data", async () => {
     const response = await inspector.fetch(get("", { accept: "text/html,*/*" }));
     expect(response.status).toBe(401);
     const body = await response.text();
-    expect(body).toContain('<input name="token" type="password"');
-    expect(body).not.toContain("isr-config");
+    expect(body).toContain('<input id="token" name="token" type="password"');
+    // Submitted by the script (POST /session with Authorization); never a GET form with ?token=.
+    expect(body).not.toMatch(/<form[^>]*method="get"/i);
+    expect(body).toContain('"/session"');
+    expect(body).toContain("authorization");
+    expect(response.headers.get("content-security-policy")).toContain("form-action 'none'");
+    expect(body).not.toContain("namespaces");
+    expect(body).toContain('"tokenInQuery":false');
+    // An old ?token= link gets the same form and a word on why the token was not taken.
+    const oldLink = await (await inspector.fetch(get(`?token=${TOKEN}`, { accept: "text/html" }))).text();
+    expect(oldLink).toContain('"tokenInQuery":true');
+    expect(oldLink).not.toContain(TOKEN);
   });
 
   it("asks the authorize hook, which sees the request; either the hook or the token lets it in", async () => {

@@ -50,3 +50,32 @@ export async function snapshotOf(fetch: (r: Request) => Promise<Response>): Prom
   if (response.status !== 200) throw new Error(`GET /api answered ${response.status}`);
   return (await response.json()) as InspectorSnapshot;
 }
+
+/** `POST /session` with the token: the `name=value` of the cookie it sets, and the whole Set-Cookie. */
+export async function signIn(
+  fetch: (r: Request) => Promise<Response>,
+  options: { base?: string; headers?: Record<string, string>; token?: string } = {},
+): Promise<{ cookie: string; setCookie: string }> {
+  const { base = BASE, headers = {}, token = TOKEN } = options;
+  const response = await fetch(
+    new Request(`${base}/session`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "x-isr-inspector": "1", ...headers },
+    }),
+  );
+  if (response.status !== 204) throw new Error(`POST /session answered ${response.status}`);
+  const setCookie = response.headers.get("set-cookie") ?? "";
+  return { cookie: setCookie.split(";")[0] ?? "", setCookie };
+}
+
+/** Clocks a test moves by hand: monotonic (rates, shared snapshots) and wall (cookies). */
+export function fakeClocks(wallStart = Date.UTC(2030, 0, 1)) {
+  let elapsed = 0;
+  return {
+    monotonic: () => elapsed,
+    wall: () => wallStart + elapsed,
+    advance(ms: number) {
+      elapsed += ms;
+    },
+  };
+}

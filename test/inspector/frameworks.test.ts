@@ -46,10 +46,21 @@ async function exercise(url: string, namespace: string) {
 
   const locked = await fetch(`${url}/isr-inspector/api`);
   expect(locked.status).toBe(401);
-  const page = await fetch(`${url}/isr-inspector?token=${TOKEN}`);
+  // A token in the URL opens nothing; posted once in a header, it buys a session cookie.
+  expect((await fetch(`${url}/isr-inspector?token=${TOKEN}`)).status).toBe(401);
+  const session = await fetch(`${url}/isr-inspector/session`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${TOKEN}`, "x-isr-inspector": "1" },
+  });
+  expect(session.status).toBe(204);
+  const [setCookie = ""] = session.headers.getSetCookie();
+  expect(setCookie).toMatch(/; HttpOnly; SameSite=Strict$/);
+  const cookie = setCookie.split(";")[0] ?? "";
+  const page = await fetch(`${url}/isr-inspector`, { headers: { cookie } });
   expect(page.status).toBe(200);
   expect(page.headers.get("content-security-policy")).toContain("script-src 'nonce-");
   expect(await page.text()).toContain("<title>isr-plug inspector</title>");
+  expect((await fetch(`${url}/isr-inspector/api`, { headers: { cookie } })).status).toBe(200);
 
   const auth = { authorization: `Bearer ${TOKEN}` };
   const listed = (await (

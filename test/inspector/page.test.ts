@@ -21,7 +21,7 @@ describe("inspector page", () => {
     expect(second.headers.get("content-security-policy")).not.toContain(`nonce-${nonce}`);
     expect(html).toContain(`<script nonce="${nonce}">`);
     expect(html).toContain(`<style nonce="${nonce}">`);
-    expect(html).toContain('{"basePath":"/isr-inspector","pollMs":500,"showValues":false}');
+    expect(html).toContain('{"basePath":"/isr-inspector","pollMs":500,"showValues":false,"signOut":true}');
     // Keys are data: they reach the page as JSON, rendered as text by the script.
     expect(html).not.toContain("onerror");
     expect(first.headers.get("x-frame-options")).toBe("DENY");

@@ -9,6 +9,7 @@ import { Leases } from "./leases.js";
 import { RedisLink } from "./link.js";
 import { LocalTier } from "./local-tier.js";
 import { type RedisStoreOptions, type ResolvedRedisOptions, resolveRedisOptions } from "./options.js";
+import { type EntryScan, type ScanEntriesOptions, scanEntries } from "./scan.js";
 import { Subscriber } from "./subscriber.js";
 import { RedisTags } from "./tags.js";
 
@@ -35,6 +36,8 @@ export interface RedisStore extends Store {
   /** True while Redis answers and its announcements are heard. */
   readonly available: boolean;
   readonly prefix: string;
+  /** The inspector's fleet view: entries under the prefix, by a bounded SCAN (see scan.ts). */
+  scanEntries(options: ScanEntriesOptions): Promise<EntryScan>;
 }
 
 const SCAN_COUNT = "500";
@@ -258,6 +261,14 @@ class FleetStore implements RedisStore {
     this.#link.close();
     this.#leases.close();
     await this.#subscriber.close();
+  }
+
+  // The inspector's fleet view; everything about it lives in scan.ts.
+  scanEntries(options: ScanEntriesOptions): Promise<EntryScan> {
+    const { serializer, now } = this.#options;
+    const run = <T>(command: () => Promise<T>) =>
+      this.#link.run(command) ?? Promise.reject(unavailable("the fleet view cannot be read"));
+    return scanEntries({ client: this.#client, prefix: this.prefix, serializer, now, run }, options);
   }
 
   #required<T>(command: () => Promise<T>): Promise<T> {
