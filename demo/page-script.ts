@@ -4,7 +4,7 @@
  * to the instant fresh and stale serves, and marks the answer where a background refresh landed
  * (the version changes). Data reaches the DOM as text only.
  */
-export const DEMO_SCRIPT = String.raw`
+export const DEMO_SCRIPT = `
 "use strict";
 const config = JSON.parse(document.getElementById("demo-config").textContent);
 const rows = document.getElementById("requests");
