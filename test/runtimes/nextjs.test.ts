@@ -32,9 +32,17 @@ function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
  */
 const production = { NODE_ENV: "production" };
 
+/**
+ * Runs an install or build step at low CPU priority (`nice`): a Next.js build takes both cores
+ * for a while, and the suite's other files, which run beside it, must not starve.
+ */
 async function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<void> {
   try {
-    await promisify(execFile)(command, args, { cwd, env: cleanEnv(env), maxBuffer: 64 * 1024 * 1024 });
+    await promisify(execFile)("nice", ["-n", "15", command, ...args], {
+      cwd,
+      env: cleanEnv(env),
+      maxBuffer: 64 * 1024 * 1024,
+    });
   } catch (error) {
     const { stdout, stderr } = error as { stdout?: string; stderr?: string };
     throw new Error(`${command} ${args.join(" ")} failed in ${cwd}:\n${stdout ?? ""}\n${stderr ?? ""}`);
