@@ -14,11 +14,20 @@ export interface DemoOptions {
   logger?: Logger;
   /** Mounts the live inspector at /isr-inspector, behind this token. */
   inspectorToken?: string;
+  /** How often the page asks for the settings again. */
+  pollMs?: number;
 }
+
+/** A viewer on this machine may be shown the inspector's token; anyone else is not. */
+const isLoopback = (address: string | undefined) =>
+  address === "::1" || /^(::ffff:)?127\./.test(address ?? "");
 
 /** The demo: per-tenant settings from a slow source, served through isr-plug. */
 export function createDemoApp(options: DemoOptions = {}) {
-  const source = createSettingsSource(options.latencyMs);
+  const latencyMs = options.latencyMs ?? 200;
+  const ttlMs = options.ttlMs ?? 5_000;
+  const staleTtlMs = options.staleTtlMs ?? 20_000;
+  const source = createSettingsSource(latencyMs);
   const settings = isrPlug<TenantSettings, { tenant: string }>({
     fetch: ({ tenant }, { signal }) => source.load(tenant, signal),
     extract: (req) => ({ tenant: tenantOf(req) }),
@@ -32,8 +41,8 @@ export function createDemoApp(options: DemoOptions = {}) {
     onError: (_req, res, error) => {
       res.status(503).send(`settings unavailable: ${escapeHtml(String(error))}`);
     },
-    ttlMs: options.ttlMs ?? 5_000,
-    staleTtlMs: options.staleTtlMs ?? 20_000,
+    ttlMs,
+    staleTtlMs,
     timeoutMs: 2_000,
     namespace: "demo-settings",
     cacheStatus: true,
@@ -42,15 +51,14 @@ export function createDemoApp(options: DemoOptions = {}) {
   });
 
   const app = express();
-  if (options.inspectorToken !== undefined) {
+  const token = options.inspectorToken;
+  let inspectorPath: string | undefined;
+  if (token !== undefined) {
     // Mounted before the settings middleware: the inspector is not a tenant page. Demo
     // values are not private, so the page shows them.
-    const inspector = createInspector({
-      engines: [settings.isr],
-      token: options.inspectorToken,
-      showValues: true,
-    });
+    const inspector = createInspector({ engines: [settings.isr], token, showValues: true });
     app.use(inspector.basePath, inspector.node);
+    inspectorPath = `${inspector.basePath}?token=${encodeURIComponent(token)}`;
   }
   app.disable("x-powered-by");
   app.use(settings);
@@ -60,15 +68,16 @@ export function createDemoApp(options: DemoOptions = {}) {
   });
 
   app.get("/", (req, res) => {
-    res
-      .type("html")
-      .send(
-        renderPage(
-          res.locals.settings as TenantSettings,
-          res.locals.isr as IsrInfo,
-          req.socket.localPort ?? 3000,
-        ),
-      );
+    res.type("html").send(
+      renderPage(res.locals.settings as TenantSettings, res.locals.isr as IsrInfo, {
+        port: req.socket.localPort ?? 3000,
+        latencyMs,
+        ttlMs,
+        staleTtlMs,
+        pollMs: options.pollMs ?? 1_000,
+        inspectorUrl: isLoopback(req.socket.remoteAddress) ? inspectorPath : undefined,
+      }),
+    );
   });
 
   return { app, settings, source };

@@ -16,15 +16,15 @@ async function loadSettings(tenantId: string): Promise<Settings> {
   return { featureXEnabled: true, theme: tenantId === "acme" ? "dark" : "light" };
 }
 
-/** The tenant is the first label of the host: acme.example.com → acme. */
-const tenantOf = (url: string) => new URL(url).hostname.split(".")[0] || "public";
+/** The tenant is the first label of the Host header: acme.example.com → acme. */
+const tenantOf = (host: string | undefined) => (host ?? "").split(".")[0] || "public";
 
 const app = new Hono<AppEnv>();
 app.use(
   isrPlug<Settings, { tenantId: string }, AppEnv>({
     fetch: ({ tenantId }) => loadSettings(tenantId),
-    extract: (c) => ({ tenantId: tenantOf(c.req.url) }),
-    cacheKey: (c) => ["settings", tenantOf(c.req.url)],
+    extract: (c) => ({ tenantId: tenantOf(c.req.header("host")) }),
+    cacheKey: (c) => ["settings", tenantOf(c.req.header("host"))],
     apply: (c, settings, info) => {
       c.set("settings", settings);
       c.header("x-isr-state", info.state);

@@ -11,8 +11,12 @@ async function loadSettings(tenantId: string): Promise<Settings> {
   return { featureXEnabled: true, theme: tenantId === "acme" ? "dark" : "light" };
 }
 
-/** The tenant is the first label of the host: acme.example.com → acme. */
-const tenantOf = (request: Request) => new URL(request.url).hostname.split(".")[0] || "public";
+/**
+ * The tenant is the first label of the Host header: acme.example.com → acme. Not
+ * `new URL(request.url).hostname`: Next.js builds request.url from the address it serves on
+ * (localhost under `next start`), so every tenant would share one entry.
+ */
+const tenantOf = (request: Request) => (request.headers.get("host") ?? "").split(".")[0] || "public";
 
 /** Wraps a route handler so it receives the tenant's settings. One engine for all of them. */
 export const withSettings = isrPlug<Settings, { tenantId: string }>({

@@ -36,8 +36,10 @@ const proceed = (res: Response, next: NextFunction, cacheStatus: string | undefi
  */
 export function isrPlug<V, E = unknown>(options: ExpressIsrOptions<V, E>): IsrMiddleware<V, E> {
   const plug = new Plug<Request, V, E, Response, NextFunction>(options, {
-    apply: options.apply,
-    onError: options.onError,
+    usage: "app.use(isrPlug({ fetch, apply, ... })), not app.use(isrPlug)",
+    // Read through `options?.`: when Express calls the factory itself, the check above throws first.
+    apply: options?.apply,
+    onError: options?.onError,
     proceed: (_req, res, next, _applied, _info, cacheStatus) => proceed(res, next, cacheStatus),
     afterError: (_req, res, next, _handled, cacheStatus) => {
       if (!res.headersSent && !res.writableEnded) proceed(res, next, cacheStatus);

@@ -102,6 +102,7 @@ function createPlug<V, E>(fastify: FastifyInstance, options: FastifyIsrOptions<V
   const plug: FastifyPlug<V, E> = new Plug(
     { ...rest, logger: rest.logger ?? appLogger(fastify.log) },
     {
+      usage: "app.register(isrPlug, { fetch, apply, ... })",
       apply: (request, reply, value, info) => notReply(apply(request, reply, value, info), reply),
       onError: onError && ((request, reply, error) => notReply(onError(request, reply, error), reply)),
       proceed: (_request, reply, next, _applied, _info, cacheStatus) => {
@@ -122,11 +123,30 @@ function createPlug<V, E>(fastify: FastifyInstance, options: FastifyIsrOptions<V
   return { plug, hook, decorator };
 }
 
+/** Puts the engine on the instance; a name already taken says how to register a second engine. */
+function decorate(fastify: FastifyInstance, decorator: string, engine: Isr<unknown, unknown>): void {
+  try {
+    fastify.decorate(decorator, engine);
+  } catch (error) {
+    void engine.close();
+    if ((error as { code?: unknown }).code !== "FST_ERR_DEC_ALREADY_PRESENT") throw error;
+    throw new Error(
+      `isr-plug: this Fastify instance already has "${decorator}" (isr-plug registered twice in one context?): give each registration its own engine name with the "decorator" option, e.g. app.register(isrPlug, { decorator: "pages", ... }), then use app.pages`,
+      { cause: error },
+    );
+  }
+}
+
+const CALLED_NOT_REGISTERED =
+  "isr-plug: isrPlug is a Fastify plugin, handed to register with its options: write app.register(isrPlug, { fetch, apply, ... }), not app.register(isrPlug({ ... }))";
+
 function plugin<V, E>(fastify: FastifyInstance, options: FastifyIsrOptions<V, E>, done: PluginDone): void {
+  // Fastify calls a plugin with (instance, options, done); called by hand, there is no `done`.
+  if (typeof done !== "function") throw new TypeError(CALLED_NOT_REGISTERED);
   let created: ReturnType<typeof createPlug<V, E>>;
   try {
     created = createPlug(fastify, options);
-    fastify.decorate(created.decorator, created.plug.engine satisfies Isr<V, E>);
+    decorate(fastify, created.decorator, created.plug.engine satisfies Isr<V, E>);
   } catch (error) {
     done(error as Error);
     return;

@@ -57,8 +57,10 @@ function proceed(c: Context, next: Next, cacheStatus: string | undefined): Promi
 export function isrPlug<V, E = unknown, HonoEnv extends Env = any>(
   options: HonoIsrOptions<V, E, HonoEnv>,
 ): IsrHonoMiddleware<V, E, HonoEnv> {
-  const { apply, onError } = options;
+  // Read through `?? {}`: when Hono calls the factory itself, the Plug's check throws the hint.
+  const { apply, onError } = options ?? {};
   const plug = new Plug<Context<HonoEnv>, V, E, undefined, Next, HonoResult>(options, {
+    usage: "app.use(isrPlug({ fetch, apply, ... })), not app.use(isrPlug)",
     apply: (c, _res, value, info) => apply(c, value, info),
     onError: onError && ((c, _res, error) => onError(c, error)),
     proceed: (c, _res, next, _applied, _info, cacheStatus) => proceed(c, next, cacheStatus),

@@ -59,7 +59,8 @@ function proceed(ctx: Koa.Context, next: Koa.Next, cacheStatus: string | undefin
 export function isrPlug<V, E = unknown, StateT = Koa.DefaultState, ContextT = Koa.DefaultContext>(
   options: KoaIsrOptions<V, E, StateT, ContextT>,
 ): IsrKoaMiddleware<V, E, StateT, ContextT> {
-  const { apply, onError } = options;
+  // Read through `?? {}`: when Koa calls the factory itself, the Plug's check throws the hint.
+  const { apply, onError } = options ?? {};
   const plug = new Plug<
     KoaContext<StateT, ContextT>,
     V,
@@ -68,6 +69,7 @@ export function isrPlug<V, E = unknown, StateT = Koa.DefaultState, ContextT = Ko
     Koa.Next,
     Promise<unknown> | undefined
   >(options, {
+    usage: "app.use(isrPlug({ fetch, apply, ... })), not app.use(isrPlug)",
     apply: (ctx, _res, value, info) => apply(ctx, value, info),
     onError: onError && ((ctx, _res, error) => onError(ctx, error)),
     proceed: (ctx, _res, next, _applied, _info, cacheStatus) => proceed(ctx, next, cacheStatus),

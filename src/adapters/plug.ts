@@ -59,6 +59,11 @@ export const PLUG_OPTION_NAMES: readonly string[] = [
  * `R` is what the framework expects the middleware to return.
  */
 export interface Translation<Req, Res, Next, V, R> {
+  /**
+   * How the factory is registered, for the hint when a framework was handed the factory
+   * itself and calls it with a request: `app.use(isrPlug({ fetch, apply }))`.
+   */
+  usage: string;
   /** Calls the user's `apply` in the framework's shape; may return a Promise (awaited). */
   apply(req: Req, res: Res, value: V, info: IsrInfo): unknown;
   /** The user's `onError` in the framework's shape; `undefined` logs and passes through. */
@@ -107,6 +112,11 @@ export class Plug<Req, V, E, Res = undefined, Next = undefined, R = void> {
     options: IsrOptions<V, E> & PlugCallbacks<Req, E> & { apply?: unknown; onError?: unknown },
     translation: Translation<Req, Res, Next, V, R>,
   ) {
+    if (looksLikeARequest(options)) {
+      throw new TypeError(
+        `isr-plug: isrPlug was called with a request instead of options: the framework was given the factory itself. It builds the middleware from options, once: write ${translation.usage}`,
+      );
+    }
     if (options === null || typeof options !== "object") {
       throw new TypeError(`isr-plug: options must be an object, got ${describeValue(options)}`);
     }
@@ -208,6 +218,18 @@ export class Plug<Req, V, E, Res = undefined, Next = undefined, R = void> {
       (thrown: unknown) => to.fail(req, res, next, thrown),
     );
   }
+}
+
+/**
+ * Whether a value is what a framework hands its middleware rather than options: a Node or Web
+ * request, or a context (Koa's has `method` and `headers`; Hono's has `req.raw`). No option
+ * has these names.
+ */
+export function looksLikeARequest(value: unknown): boolean {
+  if (value === null || typeof value !== "object") return false;
+  const { method, headers, req } = value as { method?: unknown; headers?: unknown; req?: unknown };
+  if (typeof method === "string" && typeof headers === "object" && headers !== null) return true;
+  return typeof req === "object" && req !== null && "raw" in req;
 }
 
 function checkFunction(name: string, value: unknown, required: boolean): void {

@@ -1,7 +1,7 @@
 import type { Isr } from "../engine.js";
 import { describeValue, type IsrOptions } from "../options.js";
 import { CACHE_STATUS_HEADER, withCacheStatusMember } from "./cache-status.js";
-import { type IsrInfo, Plug, type PlugCallbacks } from "./plug.js";
+import { type IsrInfo, looksLikeARequest, Plug, type PlugCallbacks } from "./plug.js";
 
 export type { IsrInfo } from "./plug.js";
 
@@ -85,8 +85,12 @@ export function isrPlug<V, E = unknown, A = V>(options: WebIsrOptions<V, E, A>):
   const onError = options?.onError;
   const plug = new Plug<Request, V, E, unknown[], Handler, WebResult>(
     // `apply` is optional here: fill it in before the shared check that it is a function.
-    options === null || typeof options !== "object" ? options : { ...options, apply },
+    options === null || typeof options !== "object" || looksLikeARequest(options)
+      ? options
+      : { ...options, apply },
     {
+      usage:
+        "const withSettings = isrPlug({ fetch, ... }); export const GET = withSettings((request, value, info) => Response.json(value)), not export const GET = isrPlug",
       apply: (request, _rest, value, info) => apply(request, value, info),
       onError: onError && ((request, _rest, error) => onError(request, error)),
       proceed: (request, rest, handler, applied, info, cacheStatus) =>
@@ -100,6 +104,11 @@ export function isrPlug<V, E = unknown, A = V>(options: WebIsrOptions<V, E, A>):
   );
 
   const wrap = (handler: Handler) => {
+    if (looksLikeARequest(handler)) {
+      throw new TypeError(
+        "isr-plug: the wrapper was called with a request instead of a handler: it wraps a route handler. Write export const GET = withSettings((request, value, info) => Response.json(value)), not export const GET = withSettings",
+      );
+    }
     if (typeof handler !== "function") {
       throw new TypeError(`isr-plug: the handler must be a function, got ${describeValue(handler)}`);
     }

@@ -54,10 +54,22 @@ function install(dc: DiagnosticsChannel): void {
   fetchTracing = dc.tracingChannel(`${CHANNEL_PREFIX}fetch`);
 }
 
-// getBuiltinModule (Node >= 20.16, Bun, Deno) finds the module without an import statement
-// that bundlers for workers would choke on; elsewhere the channels stay silent.
-const runtime = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-const builtin = runtime?.getBuiltinModule?.("node:diagnostics_channel") as DiagnosticsChannel | undefined;
+/**
+ * `node:diagnostics_channel` through getBuiltinModule (Node >= 20.16, Bun, Deno): no import
+ * statement that bundlers for workers would choke on. Next.js's Edge runtime defines a
+ * `process` whose unsupported members throw when merely read, so the lookup is guarded: there
+ * the module is absent, as on workers, and the channels stay silent.
+ */
+function findDiagnosticsChannel(): DiagnosticsChannel | undefined {
+  try {
+    const runtime = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+    return runtime?.getBuiltinModule?.("node:diagnostics_channel") as DiagnosticsChannel | undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const builtin = findDiagnosticsChannel();
 if (builtin !== undefined) install(builtin);
 
 /** True when someone listens to the fetch tracing channel. */
