@@ -12,8 +12,9 @@ import { markdownTable, ratio, thousands } from "./lib/table.js";
 import { BUNDLE_DIR } from "./profiling/bundle.js";
 
 const GETS = 200_000;
-const PEERS = ["floor", "lru-cache", "isr-plug"];
-const KEY_COUNTS = [1, 10_000];
+// node --import tsx bench/instructions.ts [peer,peer] [keys,keys]
+const PEERS = (process.argv[2] ?? "floor,lru-cache,isr-plug").split(",");
+const KEY_COUNTS = (process.argv[3] ?? "1,10000").split(",").map(Number);
 
 function valgrindVersion(): string | undefined {
   const found = spawnSync("valgrind", ["--version"], { encoding: "utf8" });

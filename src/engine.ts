@@ -8,7 +8,15 @@ import { FlightTable } from "./fetch/flights.js";
 import { FetchLimiter } from "./fetch/limiter.js";
 import { FetchRunner } from "./fetch/runner.js";
 import type { InspectedEntry, Isr, IsrResult, Served } from "./isr.js";
-import { type CacheKey, decodeKey, KeyEncoder, keyText, namespacePrefix, privateNamespace } from "./key.js";
+import {
+  type CacheKey,
+  checkedArrayKey,
+  decodeKey,
+  KeyEncoder,
+  keyText,
+  namespacePrefix,
+  privateNamespace,
+} from "./key.js";
 import { Log } from "./log.js";
 import type { IsrEventName, IsrListener } from "./observe/events.js";
 import { describeEntry } from "./observe/inspect.js";
@@ -18,7 +26,8 @@ import type { IsrStats } from "./observe/stats.js";
 import { DEFAULTS, type IsrOptions, type ResolvedOptions, resolveOptions } from "./options.js";
 import { StaleIfError } from "./stale-if-error.js";
 import { StoreHealth } from "./store-health.js";
-import { defaultStore } from "./stores/memory.js";
+import type { NamespaceTable } from "./stores/memory/namespace-table.js";
+import { defaultStore, type HeldTable, MEMORY_TABLE } from "./stores/memory.js";
 import type { Store, StoreEntry } from "./stores/store.js";
 import { checkTag, type InvalidationMode, TagRegistry, TagVerdict } from "./tags.js";
 
@@ -47,6 +56,9 @@ export class Engine<V, E = void> implements Isr<V, E> {
   readonly #staleIfError: StaleIfError<V>;
   readonly #stopWatchingEvictions: (() => void) | undefined;
   readonly #stopHearingTags: (() => void) | undefined;
+  /** With a memory store: this namespace's table, read directly on every lookup. */
+  readonly #held: HeldTable | undefined;
+  readonly #table: NamespaceTable | undefined;
   #closed = false;
   #closing: Promise<void> | undefined;
   #lastKey: string | undefined;
@@ -67,6 +79,9 @@ export class Engine<V, E = void> implements Isr<V, E> {
     this.namespace = resolved.namespace ?? privateNamespace(DEFAULTS.namespace);
     const prefix = namespacePrefix(this.namespace);
     this.#keys = new KeyEncoder(prefix);
+    const hold = (this.store as { [MEMORY_TABLE]?: (prefix: string) => HeldTable })[MEMORY_TABLE];
+    this.#held = typeof hold === "function" ? hold.call(this.store, prefix) : undefined;
+    this.#table = this.#held?.table;
     this.#log = new Log(resolved.logger);
     this.#tags = new TagRegistry(resolved.maxTags);
     const elapsed = monotonicFrom(resolved.now);
@@ -216,8 +231,15 @@ export class Engine<V, E = void> implements Isr<V, E> {
   }
 
   #lookup<R>(key: CacheKey, extracted: E, answer: Answer<V, R>): R {
+    const table = this.#table;
+    if (table !== undefined) {
+      // A memory store's own table: one Map lookup with the caller's key, no store key built.
+      const entry = typeof key === "string" ? table.getString(key) : table.getArray(checkedArrayKey(key));
+      if (entry !== undefined) return this.#decide(undefined, key, extracted, entry as StoreEntry<V>, answer);
+    }
     const storeKey = this.#storeKeyOf(key);
     if (storeKey.length > this.#options.maxKeyLength) return answer.miss(Promise.reject(this.#tooLong()));
+    if (table !== undefined) return this.#decide(storeKey, key, extracted, undefined, answer);
     let found: ReturnType<Store["get"]>;
     try {
       found = this.store.get(storeKey);
@@ -304,6 +326,7 @@ export class Engine<V, E = void> implements Isr<V, E> {
     this.#closed = true;
     this.#stopWatchingEvictions?.();
     this.#stopHearingTags?.();
+    this.#held?.release();
     // Deaf to tag invalidations from now on, it stops trusting tagged values rather than serve
     // one that another engine invalidated.
     this.#tags.record({ tag: undefined, mode: "hard", seq: Number.POSITIVE_INFINITY });
@@ -319,23 +342,29 @@ export class Engine<V, E = void> implements Isr<V, E> {
     }
   }
 
+  /** `storeKey` may be left undefined by a hit on a memory table: a fresh hit never needs it. */
   #decide<R>(
-    storeKey: string,
+    maybeStoreKey: string | undefined,
     key: CacheKey,
     extracted: E,
     entry: StoreEntry<V> | undefined,
     answer: Answer<V, R>,
   ): R {
-    if (entry === undefined) return answer.miss(this.#serveByFetch(storeKey, key, extracted, NOTHING_SEEN));
+    if (entry === undefined) {
+      const storeKey = maybeStoreKey ?? this.#keys.encode(key);
+      return answer.miss(this.#serveByFetch(storeKey, key, extracted, NOTHING_SEEN));
+    }
     const now = this.#options.now();
     const verdict = entry.tags === undefined ? TagVerdict.None : this.#tags.verdict(entry);
-    switch (standingOf(entry, now, verdict)) {
-      case Standing.Fresh: {
-        const ageMs = ageOf(entry, now);
-        this.#observer.served("fresh", key, ageMs);
-        if (this.#log.debugEnabled()) this.#log.debug({ namespace: this.namespace, key, ageMs }, "fresh hit");
-        return answer.hit(entry.value, "fresh", ageMs, key, entry);
-      }
+    const standing = standingOf(entry, now, verdict);
+    if (standing === Standing.Fresh) {
+      const ageMs = ageOf(entry, now);
+      this.#observer.served("fresh", key, ageMs);
+      if (this.#log.debugEnabled()) this.#log.debug({ namespace: this.namespace, key, ageMs }, "fresh hit");
+      return answer.hit(entry.value, "fresh", ageMs, key, entry);
+    }
+    const storeKey = maybeStoreKey ?? this.#keys.encode(key);
+    switch (standing) {
       case Standing.Stale: {
         const ageMs = ageOf(entry, now);
         this.#observer.served("stale", key, ageMs);

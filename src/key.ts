@@ -41,6 +41,17 @@ export function encodeKey(prefix: string, key: CacheKey): string {
   return `${prefix}a${JSON.stringify(key)}`;
 }
 
+/** An array key whose parts are all strings and finite numbers, else a `TypeError`. */
+export function checkedArrayKey(key: unknown): readonly (string | number)[] {
+  if (!Array.isArray(key)) throw invalidKey(key);
+  for (const part of key) {
+    if (typeof part === "string") continue;
+    if (typeof part === "number" && Number.isFinite(part)) continue;
+    throw invalidKey(key);
+  }
+  return key;
+}
+
 function invalidKey(key: unknown): TypeError {
   let shown: string;
   try {

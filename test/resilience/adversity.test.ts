@@ -97,7 +97,13 @@ describe("engines on one store", () => {
   });
 
   it("a store shared by several processes needs an explicit namespace", () => {
-    const shared = { ...createMemoryStore(), coordinate: async () => undefined };
+    const memory = createMemoryStore();
+    const shared = {
+      get: (key: string) => memory.get(key),
+      set: memory.set.bind(memory),
+      delete: memory.delete.bind(memory),
+      coordinate: async () => undefined,
+    };
     expect(() => createIsr({ fetch: () => 1, store: shared })).toThrow(/"namespace" is required/);
     expect(() => createIsr({ fetch: () => 1, store: shared, namespace: "n" })).not.toThrow();
   });

@@ -1,0 +1,271 @@
+import { check } from "../../options.js";
+import type { EvictionReason, Store, StoreEntry } from "../store.js";
+import { LocalTagChannel } from "../tag-channel.js";
+import { NamespaceTable, type TableOwner } from "./namespace-table.js";
+import { KeyKind, type Node, SieveList } from "./sieve.js";
+
+/** Default bound of a memory store, in entries. */
+export const DEFAULT_MEMORY_MAX = 10_000;
+
+export interface MemoryStoreOptions {
+  /**
+   * Most entries kept; beyond it one is evicted (SIEVE: the oldest entry not read since the
+   * eviction hand last passed — close to least recently used).
+   * @default 10_000
+   */
+  max?: number;
+  /**
+   * Optional bound on the total size of the entries, as measured by `sizeOf`. When set,
+   * entries are evicted (as for `max`) to stay under it, and an entry larger than the whole
+   * bound is not stored.
+   */
+  maxBytes?: number;
+  /**
+   * Size of one entry, counted against `maxBytes`. The default is an estimate: two bytes
+   * per character of the key and of the JSON form of the value, plus 64.
+   */
+  sizeOf?: (entry: StoreEntry, key: string) => number;
+  /** Monotonic clock for expiry, in ms (tests pass a fake one). @default performance.now */
+  now?: () => number;
+}
+
+/** A bounded in-memory store; synchronous, process-local. */
+export interface MemoryStore extends Store {
+  get(key: string): StoreEntry | undefined;
+  set(key: string, entry: StoreEntry, ttlMs: number): void;
+  delete(key: string): void;
+  /** Number of entries held (including expired ones not yet dropped). */
+  readonly size: number;
+  /** Drops every entry. */
+  clear(): void;
+  onEvict(listener: (key: string, reason: EvictionReason) => void): () => void;
+  /** Tag invalidations shared by the engines of this process that use this store. */
+  readonly tags: LocalTagChannel;
+}
+
+/**
+ * The engine's way into a memory store's namespace table (see NamespaceTable): a symbol
+ * shared by every copy of the package, so an engine from the CJS build reads a store made
+ * by the ESM one. Not part of the public API.
+ * @internal
+ */
+export const MEMORY_TABLE = Symbol.for("isr-plug.memoryTable");
+
+/** What an engine holds of a memory store: its namespace's table, given back on close. */
+export interface HeldTable {
+  readonly table: NamespaceTable;
+  release(): void;
+}
+
+const ENTRY_OVERHEAD_BYTES = 64;
+
+/** Rough size of an entry in bytes: JS strings are UTF-16, so two bytes per character. */
+export function estimateEntrySize(entry: StoreEntry, key: string): number {
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(entry.value);
+  } catch {
+    json = undefined;
+  }
+  return ENTRY_OVERHEAD_BYTES + 2 * (key.length + (json?.length ?? 0));
+}
+
+/** An engine-encoded store key, split: `<length>:<namespace>:` then `s<string>` or `a<JSON array>`. */
+function parseStoreKey(key: string): { prefix: string; kind: KeyKind; key: string | (string | number)[] } {
+  const colon = key.indexOf(":");
+  const length = colon > 0 && colon < 10 ? Number(key.slice(0, colon)) : Number.NaN;
+  const end = colon + 1 + length;
+  if (Number.isInteger(length) && key.charAt(end) === ":") {
+    const prefix = key.slice(0, end + 1);
+    const tag = key.charAt(end + 1);
+    const rest = key.slice(end + 2);
+    if (tag === "s") return { prefix, kind: KeyKind.String, key: rest };
+    if (tag === "a") {
+      const parts = parseArrayKey(rest);
+      if (parts !== undefined) return { prefix, kind: KeyKind.Array, key: parts };
+    }
+  }
+  return { prefix: "", kind: KeyKind.Other, key };
+}
+
+function parseArrayKey(text: string): (string | number)[] | undefined {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (!Array.isArray(parsed)) return undefined;
+    for (const part of parsed) if (typeof part !== "string" && typeof part !== "number") return undefined;
+    // Only the engine's own encoding maps back to the same parts.
+    return JSON.stringify(parsed) === text ? (parsed as (string | number)[]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+class SieveStore implements MemoryStore, TableOwner {
+  readonly tags = new LocalTagChannel();
+  readonly #list = new SieveList();
+  readonly #tables = new Map<string, NamespaceTable>();
+  readonly #listeners = new Set<(key: string, reason: EvictionReason) => void>();
+  readonly #max: number;
+  readonly #maxBytes: number | undefined;
+  readonly #sizeOf: (entry: StoreEntry, key: string) => number;
+  readonly #now: () => number;
+  #bytes = 0;
+
+  constructor(
+    max: number,
+    maxBytes: number | undefined,
+    sizeOf: MemoryStoreOptions["sizeOf"],
+    now: () => number,
+  ) {
+    this.#max = max;
+    this.#maxBytes = maxBytes;
+    this.#sizeOf = sizeOf ?? estimateEntrySize;
+    this.#now = now;
+  }
+
+  get size(): number {
+    return this.#list.size;
+  }
+
+  get(key: string): StoreEntry | undefined {
+    const parsed = parseStoreKey(key);
+    const node = this.#tables.get(parsed.prefix)?.find(parsed.kind, parsed.key);
+    if (node === undefined) return undefined;
+    if (node.dropAt <= this.#now()) {
+      this.#evict(node, "expired");
+      return undefined;
+    }
+    node.visited = true;
+    return node.entry;
+  }
+
+  set(key: string, entry: StoreEntry, ttlMs: number): void {
+    const parsed = parseStoreKey(key);
+    if (ttlMs <= 0) {
+      this.#tables.get(parsed.prefix)?.delete(parsed.kind, parsed.key);
+      return;
+    }
+    this.#table(parsed.prefix).set(parsed.kind, parsed.key, entry, ttlMs);
+  }
+
+  delete(key: string): void {
+    const parsed = parseStoreKey(key);
+    this.#tables.get(parsed.prefix)?.delete(parsed.kind, parsed.key);
+  }
+
+  clear(): void {
+    for (const table of this.#tables.values()) table.clear();
+    this.#list.clear();
+    this.#bytes = 0;
+    for (const [prefix, table] of this.#tables) if (table.holders === 0) this.#tables.delete(prefix);
+  }
+
+  onEvict(listener: (key: string, reason: EvictionReason) => void): () => void {
+    this.#listeners.add(listener);
+    return () => {
+      this.#listeners.delete(listener);
+    };
+  }
+
+  /** An engine's hold on its namespace's table (see MEMORY_TABLE). */
+  [MEMORY_TABLE](prefix: string): HeldTable {
+    const table = this.#table(prefix);
+    table.holders += 1;
+    let held = true;
+    return {
+      table,
+      release: () => {
+        if (!held) return;
+        held = false;
+        table.holders -= 1;
+        this.#dropIfUnused(table);
+      },
+    };
+  }
+
+  adopt(node: Node, entry: StoreEntry, ttlMs: number, created: boolean): void {
+    node.entry = entry;
+    node.dropAt = Number.isFinite(ttlMs) ? this.#now() + ttlMs : Number.POSITIVE_INFINITY;
+    if (created) this.#list.push(node);
+    if (this.#maxBytes !== undefined) {
+      const bytes = Math.max(1, Math.ceil(this.#sizeOf(entry, node.table.storeKeyOf(node))));
+      this.#bytes += bytes - node.bytes;
+      node.bytes = bytes;
+      // An entry larger than the whole bound is not stored (and not counted as an eviction).
+      if (bytes > this.#maxBytes) {
+        node.table.remove(node);
+        this.release(node);
+        return;
+      }
+    }
+    this.#makeRoom();
+  }
+
+  release(node: Node): void {
+    this.#list.unlink(node);
+    this.#bytes -= node.bytes;
+    node.bytes = 0;
+    this.#dropIfUnused(node.table as NamespaceTable);
+  }
+
+  #makeRoom(): void {
+    const maxBytes = this.#maxBytes ?? Number.POSITIVE_INFINITY;
+    while (this.#list.size > this.#max || this.#bytes > maxBytes) {
+      const victim = this.#list.victim();
+      if (victim === undefined) return;
+      this.#evict(victim, "capacity");
+    }
+  }
+
+  #evict(node: Node, reason: EvictionReason): void {
+    node.table.remove(node);
+    this.release(node);
+    if (this.#listeners.size === 0) return;
+    const key = node.table.storeKeyOf(node);
+    for (const listener of [...this.#listeners]) listener(key, reason);
+  }
+
+  #table(prefix: string): NamespaceTable {
+    let table = this.#tables.get(prefix);
+    if (table === undefined) {
+      table = new NamespaceTable(prefix, this);
+      this.#tables.set(prefix, table);
+    }
+    return table;
+  }
+
+  /** A namespace with no entries that no engine holds is forgotten (rebuilt apps leave none behind). */
+  #dropIfUnused(table: NamespaceTable): void {
+    if (table.holders === 0 && table.size === 0 && this.#tables.get(table.prefix) === table) {
+      this.#tables.delete(table.prefix);
+    }
+  }
+}
+
+/**
+ * Creates a bounded in-memory store: at most `max` entries (and `maxBytes`, if given); beyond
+ * them SIEVE evicts the oldest entry not read since its hand last passed. Entries also expire
+ * when their `ttlMs` has passed.
+ */
+export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore {
+  check.object(options, ["max", "maxBytes", "sizeOf", "now"]);
+  const { max = DEFAULT_MEMORY_MAX, maxBytes, sizeOf, now } = options;
+  check.integer("max", max, DEFAULT_MEMORY_MAX);
+  check.integer("maxBytes", maxBytes, 0);
+  check.function("sizeOf", sizeOf);
+  if (sizeOf !== undefined && maxBytes === undefined) {
+    throw new TypeError('isr-plug: "sizeOf" only applies with "maxBytes"');
+  }
+  check.function("now", now);
+  return new SieveStore(max, maxBytes, sizeOf, now ?? (() => performance.now()));
+}
+
+// Kept on globalThis so the ESM and CJS builds (or two installed copies) share one store.
+const DEFAULT_STORE = Symbol.for("isr-plug.defaultStore");
+
+/** The memory store every engine of the process shares when given no `store` (the seed's default table). */
+export function defaultStore(): MemoryStore {
+  const holder = globalThis as { [DEFAULT_STORE]?: MemoryStore };
+  holder[DEFAULT_STORE] ??= createMemoryStore();
+  return holder[DEFAULT_STORE];
+}
