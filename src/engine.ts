@@ -110,6 +110,7 @@ export class Engine<V, E = void> implements Isr<V, E> {
       observer: this.#observer,
       recent: this.#recent,
       health: this.#health,
+      table: this.#table,
       elapsed,
       closed: () => this.#closed,
     });

@@ -6,6 +6,8 @@ import type { Observer } from "../observe/observer.js";
 import type { KeyRecord, RecentKeys } from "../observe/recent.js";
 import type { ResolvedOptions } from "../options.js";
 import type { StoreHealth } from "../store-health.js";
+import { KeyKind } from "../stores/memory/entry.js";
+import type { NamespaceTable } from "../stores/memory/namespace-table.js";
 import type { FetchPurpose, Store, StoreEntry } from "../stores/store.js";
 import { type TagRegistry, TagVerdict } from "../tags.js";
 import type { KeyAdmission } from "./admission.js";
@@ -45,6 +47,8 @@ export interface RunnerParts<V, E> {
   readonly observer: Observer;
   readonly recent: RecentKeys<E>;
   readonly health: StoreHealth;
+  /** With a memory store: this namespace's table, written directly (no store key is parsed). */
+  readonly table: NamespaceTable | undefined;
   /** A clock that never goes back, for lifetimes of admitted keys. */
   readonly elapsed: () => number;
   readonly closed: () => boolean;
@@ -286,7 +290,12 @@ export class FetchRunner<V, E> {
 
   /** Writes an entry; a store failure is logged and the fetched value is still served. */
   async #write(job: FetchJob<V, E>, entry: StoreEntry<V>, retentionMs: number): Promise<void> {
-    const { store, health, keys } = this.#parts;
+    const { store, health, keys, table } = this.#parts;
+    if (table !== undefined) {
+      table.set(typeof job.key === "string" ? KeyKind.String : KeyKind.Array, job.key, entry, retentionMs);
+      keys.remember(job.key, job.storeKey);
+      return;
+    }
     try {
       await store.set(job.storeKey, entry, retentionMs);
       health.answered();

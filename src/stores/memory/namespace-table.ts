@@ -1,35 +1,39 @@
 import type { StoreEntry } from "../store.js";
-import { KeyKind, type Node } from "./sieve.js";
+import { type EntryTable, KeyKind, type Life, lifeOf, MemoryEntry } from "./entry.js";
 
 /** A level of the array-key trie: Map keys keep `1` and `"1"` apart. */
 interface TrieNode {
-  node: Node | undefined;
+  entry: MemoryEntry | undefined;
   children: Map<string | number, TrieNode> | undefined;
 }
 
 /** What a namespace table needs of its store. */
 export interface TableOwner {
-  /** Stores `entry` in a node the table just made (`created`) or already had. */
-  adopt(node: Node, entry: StoreEntry, ttlMs: number, created: boolean): void;
-  /** Drops a node the table no longer indexes. */
-  release(node: Node): void;
+  /** Takes in an entry the table just indexed, stored for `ttlMs`. */
+  adopt(entry: MemoryEntry, ttlMs: number): void;
+  /** Lets go of an entry the table no longer indexes. */
+  release(entry: MemoryEntry): void;
 }
+
+type TableKey = string | readonly (string | number)[];
 
 /**
  * The entries of one namespace, found by the caller's own key: string keys in a Map, array
  * keys in a trie of their parts, anything else (store keys not made by an engine) by text.
- * The engine reads it directly, so a hit costs one Map lookup with the caller's string —
- * no encoded store key is built or hashed — and one write (the SIEVE bit).
+ * The engine reads and writes it directly, so a hit costs one Map lookup with the caller's
+ * string — no encoded store key is built or hashed — and one write (the SIEVE bit).
  */
-export class NamespaceTable {
+export class NamespaceTable implements EntryTable {
   readonly prefix: string;
   readonly #owner: TableOwner;
-  readonly #strings = new Map<string, Node>();
-  readonly #arrays: TrieNode = { node: undefined, children: undefined };
-  readonly #others = new Map<string, Node>();
+  readonly #strings = new Map<string, MemoryEntry>();
+  readonly #arrays: TrieNode = { entry: undefined, children: undefined };
+  readonly #others = new Map<string, MemoryEntry>();
+  #arrayCount = 0;
+  /** The Life last stored: the next entry usually shares it. */
+  #life: Life | undefined;
   /** Engines reading this table; an empty table nobody holds is dropped by the store. */
   holders = 0;
-  readonly storeKeyOf = (node: Node): string => storeKeyOf(this.prefix, node);
 
   constructor(prefix: string, owner: TableOwner) {
     this.prefix = prefix;
@@ -40,105 +44,96 @@ export class NamespaceTable {
     return this.#strings.size + this.#others.size + this.#arrayCount;
   }
 
-  #arrayCount = 0;
-
   /** The entry of a string key, marked as read. */
-  getString(key: string): StoreEntry | undefined {
-    const node = this.#strings.get(key);
-    if (node === undefined) return undefined;
-    node.visited = true;
-    return node.entry;
+  getString(key: string): MemoryEntry | undefined {
+    const entry = this.#strings.get(key);
+    if (entry !== undefined) entry.visited = true;
+    return entry;
   }
 
   /** The entry of an array key (its parts already checked), marked as read. */
-  getArray(key: readonly (string | number)[]): StoreEntry | undefined {
+  getArray(key: readonly (string | number)[]): MemoryEntry | undefined {
     let level: TrieNode | undefined = this.#arrays;
     for (let i = 0; i < key.length && level !== undefined; i++) {
       level = level.children?.get(key[i] as string | number);
     }
-    const node = level?.node;
-    if (node === undefined) return undefined;
-    node.visited = true;
-    return node.entry;
+    const entry = level?.entry;
+    if (entry !== undefined) entry.visited = true;
+    return entry;
   }
 
-  getOther(key: string): StoreEntry | undefined {
-    const node = this.#others.get(key);
-    if (node === undefined) return undefined;
-    node.visited = true;
-    return node.entry;
-  }
-
-  /** The node of a key, not marked as read (for the store's own checks). */
-  find(kind: KeyKind, key: string | readonly (string | number)[]): Node | undefined {
+  /** The entry of a key, not marked as read (the store checks expiry first). */
+  find(kind: KeyKind, key: TableKey): MemoryEntry | undefined {
     if (kind === KeyKind.String) return this.#strings.get(key as string);
     if (kind === KeyKind.Other) return this.#others.get(key as string);
     let level: TrieNode | undefined = this.#arrays;
     for (const part of key as readonly (string | number)[]) level = level?.children?.get(part);
-    return level?.node;
+    return level?.entry;
   }
 
-  set(kind: KeyKind, key: string | readonly (string | number)[], entry: StoreEntry, ttlMs: number): void {
+  /**
+   * Stores an entry. A replaced entry is let go, not changed: the engine may still hold it
+   * (a stale value being refreshed, a stale-if-error value) and it must keep its times.
+   * `source`: the object given through the generic `Store.set`, handed back by `Store.get`.
+   */
+  set(kind: KeyKind, key: TableKey, stored: StoreEntry, ttlMs: number, source?: StoreEntry): void {
+    const life = lifeOf(stored, this.#life);
+    this.#life = life;
     const known = this.find(kind, key);
-    if (known !== undefined) {
-      this.#owner.adopt(known, entry, ttlMs, false);
-      return;
-    }
-    const node: Node = {
-      entry,
-      visited: false,
-      newer: undefined,
-      older: undefined,
-      dropAt: 0,
-      bytes: 0,
-      kind,
-      key: kind === KeyKind.Array ? [...(key as readonly (string | number)[])] : key,
-      table: this,
-    };
-    if (kind === KeyKind.String) this.#strings.set(key as string, node);
-    else if (kind === KeyKind.Other) this.#others.set(key as string, node);
-    else this.#setArray(node);
-    this.#owner.adopt(node, entry, ttlMs, true);
+    const ownKey = known?.key ?? (kind === KeyKind.Array ? [...(key as readonly (string | number)[])] : key);
+    const entry = new MemoryEntry(kind, ownKey, this, stored, life, source);
+    if (known !== undefined) this.#owner.release(known);
+    if (kind === KeyKind.String) this.#strings.set(key as string, entry);
+    else if (kind === KeyKind.Other) this.#others.set(key as string, entry);
+    else this.#setArray(entry);
+    this.#owner.adopt(entry, ttlMs);
   }
 
-  delete(kind: KeyKind, key: string | readonly (string | number)[]): void {
-    const node = this.find(kind, key);
-    if (node === undefined) return;
-    this.remove(node);
-    this.#owner.release(node);
+  delete(kind: KeyKind, key: TableKey): void {
+    const entry = this.find(kind, key);
+    if (entry === undefined) return;
+    this.remove(entry);
+    this.#owner.release(entry);
   }
 
-  /** Stops indexing a node (the store unlinks it). */
-  remove(node: Node): void {
-    if (node.kind === KeyKind.String) this.#strings.delete(node.key as string);
-    else if (node.kind === KeyKind.Other) this.#others.delete(node.key as string);
-    else this.#removeArray(node.key as readonly (string | number)[]);
+  /** Stops indexing an entry (the store unlinks it). */
+  remove(entry: MemoryEntry): void {
+    if (entry.kind === KeyKind.String) this.#strings.delete(entry.key as string);
+    else if (entry.kind === KeyKind.Other) this.#others.delete(entry.key as string);
+    else this.#removeArray(entry.key as readonly (string | number)[]);
   }
 
   clear(): void {
     this.#strings.clear();
     this.#others.clear();
     this.#arrays.children = undefined;
-    this.#arrays.node = undefined;
+    this.#arrays.entry = undefined;
     this.#arrayCount = 0;
   }
 
-  #setArray(node: Node): void {
+  /** The store key an engine would have encoded for an entry (for eviction listeners). */
+  storeKeyOf(entry: MemoryEntry): string {
+    if (entry.kind === KeyKind.String) return `${this.prefix}s${entry.key as string}`;
+    if (entry.kind === KeyKind.Array) return `${this.prefix}a${JSON.stringify(entry.key)}`;
+    return entry.key as string;
+  }
+
+  #setArray(entry: MemoryEntry): void {
     let level = this.#arrays;
-    for (const part of node.key as readonly (string | number)[]) {
+    for (const part of entry.key as readonly (string | number)[]) {
       level.children ??= new Map();
       let next = level.children.get(part);
       if (next === undefined) {
-        next = { node: undefined, children: undefined };
+        next = { entry: undefined, children: undefined };
         level.children.set(part, next);
       }
       level = next;
     }
-    level.node = node;
-    this.#arrayCount += 1;
+    if (level.entry === undefined) this.#arrayCount += 1;
+    level.entry = entry;
   }
 
-  /** Removes an array key's node, and the trie levels it leaves empty. */
+  /** Removes an array key's entry, and the trie levels it leaves empty. */
   #removeArray(key: readonly (string | number)[]): void {
     const path: TrieNode[] = [this.#arrays];
     for (const part of key) {
@@ -147,20 +142,13 @@ export class NamespaceTable {
       path.push(next);
     }
     const leaf = path.at(-1) as TrieNode;
-    if (leaf.node === undefined) return;
-    leaf.node = undefined;
+    if (leaf.entry === undefined) return;
+    leaf.entry = undefined;
     this.#arrayCount -= 1;
     for (let i = key.length; i > 0; i--) {
       const level = path[i] as TrieNode;
-      if (level.node !== undefined || (level.children !== undefined && level.children.size > 0)) break;
+      if (level.entry !== undefined || (level.children !== undefined && level.children.size > 0)) break;
       (path[i - 1] as TrieNode).children?.delete(key[i - 1] as string | number);
     }
   }
-}
-
-/** The store key an engine would have encoded for a node (for eviction listeners and the generic API). */
-function storeKeyOf(prefix: string, node: Node): string {
-  if (node.kind === KeyKind.String) return `${prefix}s${node.key as string}`;
-  if (node.kind === KeyKind.Array) return `${prefix}a${JSON.stringify(node.key)}`;
-  return node.key as string;
 }

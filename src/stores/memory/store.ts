@@ -1,8 +1,9 @@
 import { check } from "../../options.js";
 import type { EvictionReason, Store, StoreEntry } from "../store.js";
 import { LocalTagChannel } from "../tag-channel.js";
+import { KeyKind, type MemoryEntry } from "./entry.js";
 import { NamespaceTable, type TableOwner } from "./namespace-table.js";
-import { KeyKind, type Node, SieveList } from "./sieve.js";
+import { SieveList } from "./sieve.js";
 
 /** Default bound of a memory store, in entries. */
 export const DEFAULT_MEMORY_MAX = 10_000;
@@ -109,6 +110,10 @@ class SieveStore implements MemoryStore, TableOwner {
   readonly #maxBytes: number | undefined;
   readonly #sizeOf: (entry: StoreEntry, key: string) => number;
   readonly #now: () => number;
+  /** The store clock's reading when it was made: drop times count whole ms from it (small integers). */
+  readonly #epoch: number;
+  /** Each entry's size against `maxBytes` (only kept with a bound). */
+  readonly #sizes: Map<MemoryEntry, number> | undefined;
   #bytes = 0;
 
   constructor(
@@ -121,6 +126,8 @@ class SieveStore implements MemoryStore, TableOwner {
     this.#maxBytes = maxBytes;
     this.#sizeOf = sizeOf ?? estimateEntrySize;
     this.#now = now;
+    this.#epoch = now();
+    this.#sizes = maxBytes === undefined ? undefined : new Map();
   }
 
   get size(): number {
@@ -129,14 +136,15 @@ class SieveStore implements MemoryStore, TableOwner {
 
   get(key: string): StoreEntry | undefined {
     const parsed = parseStoreKey(key);
-    const node = this.#tables.get(parsed.prefix)?.find(parsed.kind, parsed.key);
-    if (node === undefined) return undefined;
-    if (node.dropAt <= this.#now()) {
-      this.#evict(node, "expired");
+    const entry = this.#tables.get(parsed.prefix)?.find(parsed.kind, parsed.key);
+    if (entry === undefined) return undefined;
+    if (entry.dropAt <= this.#elapsed()) {
+      this.#evict(entry, "expired");
       return undefined;
     }
-    node.visited = true;
-    return node.entry;
+    entry.visited = true;
+    // What was given to set, as is (an engine's own writes read as the entry itself).
+    return entry.source ?? entry;
   }
 
   set(key: string, entry: StoreEntry, ttlMs: number): void {
@@ -145,7 +153,7 @@ class SieveStore implements MemoryStore, TableOwner {
       this.#tables.get(parsed.prefix)?.delete(parsed.kind, parsed.key);
       return;
     }
-    this.#table(parsed.prefix).set(parsed.kind, parsed.key, entry, ttlMs);
+    this.#table(parsed.prefix).set(parsed.kind, parsed.key, entry, ttlMs, entry);
   }
 
   delete(key: string): void {
@@ -156,6 +164,7 @@ class SieveStore implements MemoryStore, TableOwner {
   clear(): void {
     for (const table of this.#tables.values()) table.clear();
     this.#list.clear();
+    this.#sizes?.clear();
     this.#bytes = 0;
     for (const [prefix, table] of this.#tables) if (table.holders === 0) this.#tables.delete(prefix);
   }
@@ -183,29 +192,37 @@ class SieveStore implements MemoryStore, TableOwner {
     };
   }
 
-  adopt(node: Node, entry: StoreEntry, ttlMs: number, created: boolean): void {
-    node.entry = entry;
-    node.dropAt = Number.isFinite(ttlMs) ? this.#now() + ttlMs : Number.POSITIVE_INFINITY;
-    if (created) this.#list.push(node);
-    if (this.#maxBytes !== undefined) {
-      const bytes = Math.max(1, Math.ceil(this.#sizeOf(entry, node.table.storeKeyOf(node))));
-      this.#bytes += bytes - node.bytes;
-      node.bytes = bytes;
+  adopt(entry: MemoryEntry, ttlMs: number): void {
+    // Whole ms, rounded up: an entry is never dropped early.
+    entry.dropAt = Number.isFinite(ttlMs) ? Math.ceil(this.#elapsed() + ttlMs) : Number.POSITIVE_INFINITY;
+    this.#list.push(entry);
+    const sizes = this.#sizes;
+    if (sizes !== undefined) {
+      const bytes = Math.max(1, Math.ceil(this.#sizeOf(entry.toStoreEntry(), entry.table.storeKeyOf(entry))));
+      this.#bytes += bytes;
+      sizes.set(entry, bytes);
       // An entry larger than the whole bound is not stored (and not counted as an eviction).
-      if (bytes > this.#maxBytes) {
-        node.table.remove(node);
-        this.release(node);
+      if (bytes > (this.#maxBytes as number)) {
+        entry.table.remove(entry);
+        this.release(entry);
         return;
       }
     }
     this.#makeRoom();
   }
 
-  release(node: Node): void {
-    this.#list.unlink(node);
-    this.#bytes -= node.bytes;
-    node.bytes = 0;
-    this.#dropIfUnused(node.table as NamespaceTable);
+  release(entry: MemoryEntry): void {
+    this.#list.unlink(entry);
+    const sizes = this.#sizes;
+    if (sizes !== undefined) {
+      this.#bytes -= sizes.get(entry) ?? 0;
+      sizes.delete(entry);
+    }
+    this.#dropIfUnused(entry.table as NamespaceTable);
+  }
+
+  #elapsed(): number {
+    return this.#now() - this.#epoch;
   }
 
   #makeRoom(): void {
@@ -217,11 +234,11 @@ class SieveStore implements MemoryStore, TableOwner {
     }
   }
 
-  #evict(node: Node, reason: EvictionReason): void {
-    node.table.remove(node);
-    this.release(node);
+  #evict(entry: MemoryEntry, reason: EvictionReason): void {
+    entry.table.remove(entry);
+    this.release(entry);
     if (this.#listeners.size === 0) return;
-    const key = node.table.storeKeyOf(node);
+    const key = entry.table.storeKeyOf(entry);
     for (const listener of [...this.#listeners]) listener(key, reason);
   }
 
