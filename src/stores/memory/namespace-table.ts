@@ -1,5 +1,5 @@
 import type { StoreEntry } from "../store.js";
-import { type EntryTable, KeyKind, type Life, lifeOf, MemoryEntry } from "./entry.js";
+import { type EntryTable, KeyKind, MemoryEntry } from "./entry.js";
 
 /** A level of the array-key trie: Map keys keep `1` and `"1"` apart. */
 interface TrieNode {
@@ -30,8 +30,6 @@ export class NamespaceTable implements EntryTable {
   readonly #arrays: TrieNode = { entry: undefined, children: undefined };
   readonly #others = new Map<string, MemoryEntry>();
   #arrayCount = 0;
-  /** The Life last stored: the next entry usually shares it. */
-  #life: Life | undefined;
   /** Engines reading this table; an empty table nobody holds is dropped by the store. */
   holders = 0;
 
@@ -77,11 +75,9 @@ export class NamespaceTable implements EntryTable {
    * `source`: the object given through the generic `Store.set`, handed back by `Store.get`.
    */
   set(kind: KeyKind, key: TableKey, stored: StoreEntry, ttlMs: number, source?: StoreEntry): void {
-    const life = lifeOf(stored, this.#life);
-    this.#life = life;
     const known = this.find(kind, key);
     const ownKey = known?.key ?? (kind === KeyKind.Array ? [...(key as readonly (string | number)[])] : key);
-    const entry = new MemoryEntry(kind, ownKey, this, stored, life, source);
+    const entry = new MemoryEntry(kind, ownKey, this, stored, source);
     if (known !== undefined) this.#owner.release(known);
     if (kind === KeyKind.String) this.#strings.set(key as string, entry);
     else if (kind === KeyKind.Other) this.#others.set(key as string, entry);
