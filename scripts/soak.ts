@@ -203,8 +203,8 @@ async function main(): Promise<void> {
     ],
     ["fetches per key per second (max)", (Math.max(...perKey) / elapsed).toFixed(2)],
     [
-      "engine: fallbacks / errors / timed out",
-      `${stats.served.fallback} / ${stats.errors} / ${stats.fetches.timedOut}`,
+      "engine: stale-if-error serves / errors / timed out",
+      `${stats.served.staleIfError} / ${stats.errors} / ${stats.fetches.timedOut}`,
     ],
     ["unhandled rejections", unhandled],
     ["peak RSS / heap (MB)", `${(peakRss / 1_048_576).toFixed(0)} / ${(peakHeap / 1_048_576).toFixed(0)}`],

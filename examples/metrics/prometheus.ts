@@ -74,12 +74,19 @@ export function registerIsrMetrics(engines: readonly StatsSource[], options: Isr
 
   counter(
     "requests_total",
-    "Requests served by how: fresh, stale, miss (waited for a fetch), fallback (older value on error), error.",
+    "Requests served by how: fresh, stale, miss (waited for a fetch), stale_if_error (older value on error), error.",
     ["outcome"],
     per((s) => [
-      ...(["fresh", "stale", "miss", "fallback"] as const).map((outcome) => ({
+      ...(
+        [
+          ["fresh", "fresh"],
+          ["stale", "stale"],
+          ["miss", "miss"],
+          ["stale_if_error", "staleIfError"],
+        ] as const
+      ).map(([outcome, served]) => ({
         labels: ns(s, { outcome }),
-        value: s.served[outcome],
+        value: s.served[served],
       })),
       { labels: ns(s, { outcome: "error" }), value: s.errors },
     ]),

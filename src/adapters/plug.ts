@@ -18,7 +18,7 @@ export interface IsrInfo {
   error?: unknown;
 }
 
-/** The `info` an adapter passes to `apply`: `{ state, ageMs, key }`, plus `error` on a fallback. */
+/** The `info` an adapter passes to `apply`: `{ state, ageMs, key }`, plus `error` on a stale-if-error serve. */
 export function infoOf(served: Served<unknown>): IsrInfo {
   const { state, ageMs, key, error } = served;
   return error === undefined ? { state, ageMs, key } : { state, ageMs, key, error };

@@ -143,7 +143,7 @@ function statItems(stats) {
   const f = stats.fetches;
   return [
     ["fresh", stats.served.fresh], ["stale", stats.served.stale], ["miss", stats.served.miss],
-    ["stale-if-error", stats.served.fallback], ["errors", stats.errors],
+    ["stale-if-error", stats.served.staleIfError], ["errors", stats.errors],
     ["hit ratio", (stats.hitRatio * 100).toFixed(1) + "%"],
     ["in flight", f.inFlight + (f.queued ? " (+" + f.queued + " queued)" : "")],
     ["fetches", f.started + " started, " + f.succeeded + " ok, " + f.failed + " failed, " + f.timedOut + " timed out"],

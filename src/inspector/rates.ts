@@ -43,7 +43,7 @@ function sampleOf(at: number, stats: IsrStats): Sample {
     hits: stats.served.fresh,
     staleServes: stats.served.stale,
     misses: stats.served.miss,
-    staleIfError: stats.served.fallback,
+    staleIfError: stats.served.staleIfError,
     fetchErrors: stats.fetches.failed,
   };
 }

@@ -24,7 +24,7 @@ const NAMES: readonly IsrEventName[] = [
   "hit",
   "stale",
   "miss",
-  "fallback",
+  "staleIfError",
   "fetchStart",
   "fetchEnd",
   "refresh",

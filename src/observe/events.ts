@@ -16,7 +16,7 @@ export interface IsrEvents {
   /** A request needed a fetch: the key was missing, too stale or invalidated. */
   miss: Base & { state: "miss" };
   /** An older value was served because the fetch failed or passed `softTimeoutMs`. */
-  fallback: Base & { state: "stale"; ageMs: number; error: unknown };
+  staleIfError: Base & { state: "stale"; ageMs: number; error: unknown };
   /** This process calls `fetch` for a key. */
   fetchStart: Base & { purpose: FetchPurpose };
   /** A `fetch` settled. `stored` says whether its value was written to the store. */

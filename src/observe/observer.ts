@@ -51,11 +51,11 @@ export class Observer {
     invalidatedTags: number;
   }): IsrStats {
     const c = this.counters;
-    const fromCache = c.fresh + c.stale + c.fallback;
+    const fromCache = c.fresh + c.stale + c.staleIfError;
     const all = fromCache + c.miss + c.errors;
     return {
       namespace: this.#namespace,
-      served: { fresh: c.fresh, stale: c.stale, miss: c.miss, fallback: c.fallback },
+      served: { fresh: c.fresh, stale: c.stale, miss: c.miss, staleIfError: c.staleIfError },
       errors: c.errors,
       hitRatio: all === 0 ? 0 : fromCache / all,
       fetches: {
@@ -104,10 +104,10 @@ export class Observer {
   }
 
   servedStaleIfError(key: CacheKey, ageMs: number, error: unknown): void {
-    this.counters.fallback++;
+    this.counters.staleIfError++;
     this.counters.age.record(ageMs);
-    if (this.#wanted("fallback")) {
-      this.#emit("fallback", { namespace: this.#namespace, key, state: "stale", ageMs, error });
+    if (this.#wanted("staleIfError")) {
+      this.#emit("staleIfError", { namespace: this.#namespace, key, state: "stale", ageMs, error });
     }
   }
 

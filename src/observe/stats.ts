@@ -48,11 +48,11 @@ export interface HistogramSnapshot {
 /** What `isr.stats()` returns. Counters only grow; gauges are read at call time. */
 export interface IsrStats {
   namespace: string;
-  /** Requests served, by how. `fallback` counts older values served on error or soft deadline. */
-  served: { fresh: number; stale: number; miss: number; fallback: number };
+  /** Requests served, by how. `staleIfError` counts older values served on error or soft deadline (stale-if-error). */
+  served: { fresh: number; stale: number; miss: number; staleIfError: number };
   /** Requests that got an error (failed fetch with nothing to fall back on, refusals). */
   errors: number;
-  /** (fresh + stale + fallback) / all served and failed requests; 0 before any. */
+  /** (fresh + stale + staleIfError) / all served and failed requests; 0 before any. */
   hitRatio: number;
   fetches: {
     started: number;
@@ -70,7 +70,7 @@ export interface IsrStats {
   /** Tags whose invalidation is remembered one by one. */
   invalidatedTags: number;
   evictions: number;
-  /** Age of the values served from the cache (fresh, stale, fallback). */
+  /** Age of the values served from the cache (fresh, stale, stale-if-error). */
   ageMs: HistogramSnapshot;
   /** How long values had been stale when a background refresh replaced them. */
   refreshLagMs: HistogramSnapshot;
@@ -81,7 +81,7 @@ export class StatsCounters {
   fresh = 0;
   stale = 0;
   miss = 0;
-  fallback = 0;
+  staleIfError = 0;
   errors = 0;
   fetchesStarted = 0;
   fetchesSucceeded = 0;

@@ -60,7 +60,7 @@ describe("inspector JSON", () => {
     expect(byKey['"/home"']?.id).toEqual(expect.any(String));
     expect(pages?.stats).toMatchObject({
       namespace: "pages",
-      served: { fresh: 0, stale: 0, miss: 2, fallback: 0 },
+      served: { fresh: 0, stale: 0, miss: 2, staleIfError: 0 },
       errors: 1,
       fetches: { started: 4, inFlight: 1 },
     });

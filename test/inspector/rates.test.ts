@@ -11,12 +11,12 @@ function stats(counters: {
   fresh?: number;
   stale?: number;
   miss?: number;
-  fallback?: number;
+  staleIfError?: number;
   failed?: number;
 }): IsrStats {
-  const { fresh = 0, stale = 0, miss = 0, fallback = 0, failed = 0 } = counters;
+  const { fresh = 0, stale = 0, miss = 0, staleIfError = 0, failed = 0 } = counters;
   return {
-    served: { fresh, stale, miss, fallback },
+    served: { fresh, stale, miss, staleIfError },
     fetches: { started: 0, succeeded: 0, failed, timedOut: 0, inFlight: 0, queued: 0 },
   } as IsrStats;
 }
@@ -55,7 +55,7 @@ describe("rates over the last minute and the last five", () => {
     sampler.observe(30_000, stats({ fresh: 300, stale: 30, miss: 3, failed: 1 }), durations);
     const [minute, five] = sampler.observe(
       60_000,
-      stats({ fresh: 600, stale: 60, miss: 6, fallback: 3, failed: 2 }),
+      stats({ fresh: 600, stale: 60, miss: 6, staleIfError: 3, failed: 2 }),
       durations,
     );
     expect(minute).toMatchObject({ windowMs: 60_000, coveredMs: 60_000 });

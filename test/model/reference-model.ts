@@ -2,7 +2,7 @@
  * A deliberately simple reference model of the engine's contract, one key at a time, for
  * several engines (namespaces) sharing one store and one wall clock:
  * - fresh while age < ttl, stale (one refresh) while age < ttl + stale, then, inside the
- *   stale-if-error window, fetch with the old value as fallback, else fetch;
+ *   stale-if-error window, fetch with the old value to serve if it fails, else fetch;
  * - one fetch per key at a time; invalidate drops the entry and detaches the fetch in flight;
  * - tags: each invalidation takes the engine's next sequence number; an entry remembers the
  *   number known when its fetch was called, and a later invalidation of one of its tags makes
@@ -43,8 +43,8 @@ interface ModelFetch {
   key: number;
   stamp: number;
   superseded: boolean;
-  /** Requests waiting on this fetch, with the fallback entry each may use. */
-  waiters: { request: number; fallback: Entry | undefined; revalidate: boolean }[];
+  /** Requests waiting on this fetch, with the stale-if-error entry each may use. */
+  waiters: { request: number; staleIfError: Entry | undefined; revalidate: boolean }[];
 }
 
 interface EngineModel {
@@ -100,9 +100,9 @@ export class ReferenceModel {
           if (!space.closed && !space.inflight.has(key)) this.#start(engine, key, closing);
           return;
         }
-        const fallback =
+        const staleIfError =
           staleIfErrorMs > 0 && since < ttlMs + staleTtlMs + staleIfErrorMs ? entry : undefined;
-        this.#wait(request, engine, key, fallback, false, closing);
+        this.#wait(request, engine, key, staleIfError, false, closing);
         return;
       }
     }
@@ -173,16 +173,16 @@ export class ReferenceModel {
 
   #fail(flight: ModelFetch, error: string): void {
     for (const waiter of flight.waiters) {
-      const fallback = waiter.fallback;
+      const staleIfError = waiter.staleIfError;
       this.outcomes.set(
         waiter.request,
-        fallback === undefined
+        staleIfError === undefined
           ? { kind: "error", error }
           : {
               kind: "value",
-              value: fallback.value,
+              value: staleIfError.value,
               state: "stale",
-              ageMs: Math.max(0, this.now - fallback.storedAt),
+              ageMs: Math.max(0, this.now - staleIfError.storedAt),
               error,
             },
       );
@@ -207,40 +207,40 @@ export class ReferenceModel {
     request: number,
     engine: number,
     key: number,
-    fallback: Entry | undefined,
+    staleIfError: Entry | undefined,
     revalidate: boolean,
     closing: boolean,
   ): void {
     const space = this.#space(engine);
     const joined = space.inflight.get(key);
     if (joined !== undefined) {
-      joined.waiters.push({ request, fallback, revalidate });
+      joined.waiters.push({ request, staleIfError, revalidate });
       this.outcomes.set(request, { kind: "pending" });
       return;
     }
     if (space.closed) {
-      this.#refuseClosed(request, fallback);
+      this.#refuseClosed(request, staleIfError);
       return;
     }
     const flight = this.#start(engine, key, closing);
     if (flight === undefined) {
-      this.#refuseClosed(request, fallback);
+      this.#refuseClosed(request, staleIfError);
       return;
     }
-    flight.waiters.push({ request, fallback, revalidate });
+    flight.waiters.push({ request, staleIfError, revalidate });
     this.outcomes.set(request, { kind: "pending" });
   }
 
-  #refuseClosed(request: number, fallback: Entry | undefined): void {
+  #refuseClosed(request: number, staleIfError: Entry | undefined): void {
     this.outcomes.set(
       request,
-      fallback === undefined
+      staleIfError === undefined
         ? { kind: "error", error: CLOSED }
         : {
             kind: "value",
-            value: fallback.value,
+            value: staleIfError.value,
             state: "stale",
-            ageMs: Math.max(0, this.now - fallback.storedAt),
+            ageMs: Math.max(0, this.now - staleIfError.storedAt),
             error: CLOSED,
           },
     );

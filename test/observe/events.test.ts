@@ -94,7 +94,7 @@ describe("events", () => {
     expect(ends[1]).toMatchObject({ ok: false, error: boom, stored: false, purpose: "refresh" });
   });
 
-  it("report timeouts (hard and soft) and fallbacks", async () => {
+  it("report timeouts (hard and soft) and stale-if-error serves", async () => {
     vi.useFakeTimers();
     try {
       const clock = fakeClock();
@@ -110,7 +110,7 @@ describe("events", () => {
         logger: recordingLogger(),
         now: clock.now,
       });
-      const seen = recorder(isr, ["timeout", "fallback"]);
+      const seen = recorder(isr, ["timeout", "staleIfError"]);
       await isr.get("k");
       clock.advance(10);
       const served = isr.get("k");
@@ -118,11 +118,11 @@ describe("events", () => {
       expect((await served).value).toBe(1);
       expect(seen.map(([n, e]) => [n, (e as { soft?: boolean }).soft])).toEqual([
         ["timeout", true],
-        ["fallback", undefined],
+        ["staleIfError", undefined],
         ["timeout", false],
       ]);
-      const fallback = seen[1]?.[1] as IsrEvents["fallback"] | undefined;
-      expect(fallback?.error).toBeInstanceOf(IsrTimeoutError);
+      const staleIfError = seen[1]?.[1] as IsrEvents["staleIfError"] | undefined;
+      expect(staleIfError?.error).toBeInstanceOf(IsrTimeoutError);
     } finally {
       vi.useRealTimers();
     }
@@ -194,7 +194,7 @@ describe("stats()", () => {
     const stats = isr.stats();
     expect(stats).toMatchObject({
       namespace: isr.namespace,
-      served: { fresh: 1, stale: 1, miss: 2, fallback: 0 },
+      served: { fresh: 1, stale: 1, miss: 2, staleIfError: 0 },
       errors: 1,
       fetches: { started: 4, succeeded: 3, failed: 1, timedOut: 0, inFlight: 0, queued: 0 },
       refreshes: { succeeded: 1, failed: 0 },
@@ -219,7 +219,7 @@ describe("stats()", () => {
     const isr = createIsr<number>({ fetch: () => 1, store: createMemoryStore() });
     expect(isr.stats()).toMatchObject({
       hitRatio: 0,
-      served: { fresh: 0, stale: 0, miss: 0, fallback: 0 },
+      served: { fresh: 0, stale: 0, miss: 0, staleIfError: 0 },
       errors: 0,
     });
   });

@@ -39,7 +39,7 @@ describe("recipe: isr.stats() in Prometheus with prom-client", () => {
       'isr_plug_requests_total{namespace="settings",outcome="fresh"} 1',
       'isr_plug_requests_total{namespace="settings",outcome="stale"} 1',
       'isr_plug_requests_total{namespace="settings",outcome="miss"} 1',
-      'isr_plug_requests_total{namespace="settings",outcome="fallback"} 0',
+      'isr_plug_requests_total{namespace="settings",outcome="stale_if_error"} 0',
       'isr_plug_requests_total{namespace="settings",outcome="error"} 1',
     ]);
     expect(samples(text, "isr_plug_fetches_total")).toEqual([
