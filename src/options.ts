@@ -215,8 +215,6 @@ export interface ResolvedOptions<V, E> {
   now: () => number;
 }
 
-export { describeValue, hasMethods } from "./check.js";
-
 /** The core's option checks: messages start `isr-plug: "name"`. */
 export const check = new OptionCheck("isr-plug:", "isr-plug: unknown option");
 

@@ -1,6 +1,6 @@
+import { describeValue } from "../check.js";
 import type { Served } from "../engine.js";
 import { IsrKeyRejectedError, IsrOverloadedError, IsrTimeoutError } from "../errors.js";
-import { describeValue } from "../options.js";
 
 /** The response header of RFC 9211. */
 export const CACHE_STATUS_HEADER = "Cache-Status";

@@ -6,9 +6,10 @@ import type {
   HookHandlerDoneFunction,
 } from "fastify";
 import fp from "fastify-plugin";
+import { describeValue } from "../check.js";
 import type { Isr } from "../engine.js";
 import type { Logger } from "../log.js";
-import { describeValue, type IsrOptions } from "../options.js";
+import type { IsrOptions } from "../options.js";
 import { addCacheStatusOnHeaders } from "./cache-status-node.js";
 import { type IsrInfo, PASS_THROUGH_WARNING, Plug, type PlugCallbacks } from "./plug.js";
 

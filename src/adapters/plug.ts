@@ -1,6 +1,7 @@
+import { describeValue, optionNames } from "../check.js";
 import { Engine, type IsrState, type Served } from "../engine.js";
 import { type CacheKey, DEFAULT_CACHE_KEY } from "../key.js";
-import { CORE_OPTION_NAMES, describeValue, type IsrOptions } from "../options.js";
+import { CORE_OPTION_NAMES, type IsrOptions } from "../options.js";
 import { isPromiseLike } from "../stores/store.js";
 import { cacheStatusName, cacheStatusOf, cacheStatusOfFailure } from "./cache-status.js";
 
@@ -42,14 +43,16 @@ export interface PlugCallbacks<Req, E> {
   cacheStatus?: boolean | string;
 }
 
-/** Every option name an adapter takes, for the unknown-option check. */
+/**
+ * Every option name an adapter takes, for the unknown-option check: the core's, the request
+ * callbacks' (kept complete by the compiler), and `apply` and `onError`, whose types are each
+ * framework's own.
+ */
 export const PLUG_OPTION_NAMES: readonly string[] = [
   ...CORE_OPTION_NAMES,
+  ...optionNames<PlugCallbacks<unknown, unknown>>({ extract: true, cacheKey: true, cacheStatus: true }),
   "apply",
-  "extract",
-  "cacheKey",
   "onError",
-  "cacheStatus",
 ];
 
 /**

@@ -1,5 +1,6 @@
+import { describeValue } from "../check.js";
 import type { Isr } from "../engine.js";
-import { describeValue, type IsrOptions } from "../options.js";
+import type { IsrOptions } from "../options.js";
 import { CACHE_STATUS_HEADER, withCacheStatusMember } from "./cache-status.js";
 import { type IsrInfo, looksLikeARequest, Plug, type PlugCallbacks } from "./plug.js";
 

@@ -1,8 +1,8 @@
+import { describeValue, OptionCheck, optionNames } from "../check.js";
 import type { InspectedEntry } from "../engine.js";
 import type { CacheKey } from "../key.js";
 import type { IsrListener } from "../observe/events.js";
 import type { IsrStats } from "../observe/stats.js";
-import { describeValue } from "../options.js";
 import type { InvalidationMode } from "../tags.js";
 
 /**
@@ -81,19 +81,23 @@ export interface ResolvedInspectorOptions {
 export const DEFAULT_BASE_PATH = "/isr-inspector";
 export const MIN_TOKEN_LENGTH = 16;
 
-const KNOWN = new Set(["engines", "token", "authorize", "showValues", "basePath", "pollMs"]);
+const KNOWN = optionNames<InspectorOptions>({
+  engines: true,
+  token: true,
+  authorize: true,
+  showValues: true,
+  basePath: true,
+  pollMs: true,
+});
+
+const check = new OptionCheck("isr-plug inspector:", "isr-plug inspector: unknown option");
 
 function fail(name: string, expected: string, value: unknown): never {
-  throw new TypeError(`isr-plug inspector: "${name}" must be ${expected}, got ${describeValue(value)}`);
+  return check.fail(name, expected, value);
 }
 
 export function resolveInspectorOptions(options: InspectorOptions): ResolvedInspectorOptions {
-  if (options === null || typeof options !== "object") {
-    throw new TypeError(`isr-plug inspector: options must be an object, got ${describeValue(options)}`);
-  }
-  for (const name of Object.keys(options)) {
-    if (!KNOWN.has(name)) throw new TypeError(`isr-plug inspector: unknown option "${name}"`);
-  }
+  check.object(options, KNOWN);
   const { token, authorize, showValues = false, basePath = DEFAULT_BASE_PATH, pollMs = 1_000 } = options;
   if (token !== undefined && (typeof token !== "string" || token.length < MIN_TOKEN_LENGTH)) {
     // A short token could be guessed by anyone who can reach the page. The message never shows the token.
