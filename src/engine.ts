@@ -7,7 +7,7 @@ import { ErrorBackoff } from "./fetch/backoff.js";
 import { FlightTable } from "./fetch/flights.js";
 import { FetchLimiter } from "./fetch/limiter.js";
 import { FetchRunner } from "./fetch/runner.js";
-import type { InspectedEntry, Isr, IsrResult, Served } from "./isr.js";
+import type { Isr, IsrResult, Served } from "./isr.js";
 import {
   type CacheKey,
   checkedArrayKey,
@@ -20,6 +20,7 @@ import {
 import { Log } from "./log.js";
 import type { IsrEventName, IsrListener } from "./observe/events.js";
 import { describeEntry } from "./observe/inspect.js";
+import { INSPECTION, type Inspection } from "./observe/inspection.js";
 import { Observer } from "./observe/observer.js";
 import { RecentKeys } from "./observe/recent.js";
 import type { IsrStats } from "./observe/stats.js";
@@ -141,21 +142,32 @@ export class Engine<V, E = void> implements Isr<V, E> {
     });
   }
 
-  async inspect(options: { values?: boolean } = {}): Promise<InspectedEntry<V>[]> {
-    const now = this.#options.now();
-    const records = this.#recent.entries();
-    const entries = await Promise.all(
-      records.map(async ([id]) => {
-        try {
-          return (await this.store.get(id)) as StoreEntry<V> | undefined;
-        } catch {
-          return undefined;
-        }
-      }),
-    );
-    return records.map(([id, record], i) =>
-      describeEntry(id, record, entries[i], now, this.#tags, options.values === true),
-    );
+  /** The inspector's seam (see observe/inspection.ts). @internal */
+  [INSPECTION](): Inspection<V> {
+    return {
+      entries: async ({ values }) => {
+        const now = this.#options.now();
+        const records = this.#recent.entries();
+        const entries = await Promise.all(
+          records.map(async ([id]) => {
+            try {
+              return (await this.store.get(id)) as StoreEntry<V> | undefined;
+            } catch {
+              return undefined;
+            }
+          }),
+        );
+        return records.map(([id, record], i) =>
+          describeEntry(id, record, entries[i], now, this.#tags, values),
+        );
+      },
+      revalidate: (id) => {
+        const record = this.#recent.get(id);
+        if (record === undefined)
+          return Promise.reject(new TypeError(`isr-plug: no recent key with id ${id}`));
+        return this.revalidate(record.key, record.extracted);
+      },
+    };
   }
 
   /**
@@ -165,12 +177,6 @@ export class Engine<V, E = void> implements Isr<V, E> {
    */
   isStored(entry: StoreEntry<V>): boolean {
     return !this.#runner.unstored.has(entry);
-  }
-
-  revalidateById(id: string): Promise<V> {
-    const record = this.#recent.get(id);
-    if (record === undefined) return Promise.reject(new TypeError(`isr-plug: no recent key with id ${id}`));
-    return this.revalidate(record.key, record.extracted);
   }
 
   get log(): Log {

@@ -21,3 +21,4 @@ export {
   type InspectorSnapshot,
   MAX_VALUE_CHARS,
 } from "./inspector/snapshot.js";
+export { inspect } from "./observe/inspection.js";

@@ -51,13 +51,6 @@ export interface Isr<V, E = void> {
   on<N extends IsrEventName>(name: N, listener: IsrListener<N>): () => void;
   /** Counters, gauges and histograms of this engine since it was created. */
   stats(): IsrStats;
-  /**
-   * The keys this engine fetched recently (at most 1 000) with their entries' standing, for
-   * the inspector. Values are left out unless `values` is true: they may be private.
-   */
-  inspect(options?: { values?: boolean }): Promise<InspectedEntry<V>[]>;
-  /** Revalidates a key listed by `inspect` (by its `id`), with the extracted data of its latest fetch. */
-  revalidateById(id: string): Promise<V>;
 }
 
 /** One key as the inspector shows it. */

@@ -35,7 +35,7 @@ export async function runAction(action: ActionName, url: URL, context: ActionCon
   const entry = snapshot.namespaces.find((ns) => ns.name === name)?.entries.find((e) => e.id === id);
   if (entry === undefined) return json(404, { error: "unknown id" });
   try {
-    if (action === "revalidate") await named.revalidateById(id);
+    if (action === "revalidate") await named.inspection.revalidate(id);
     else await named.engine.invalidate(entry.key);
   } catch (error) {
     // The origin's error is what the page shows as the key's last error anyway.

@@ -1,7 +1,7 @@
 import { describeValue, OptionCheck, optionNames } from "../check.js";
-import type { InspectedEntry } from "../engine.js";
 import type { CacheKey } from "../key.js";
 import type { IsrListener } from "../observe/events.js";
+import { type Inspection, inspectionOf } from "../observe/inspection.js";
 import type { IsrStats } from "../observe/stats.js";
 import type { InvalidationMode } from "../tags.js";
 
@@ -14,7 +14,6 @@ export interface InspectableEngine {
   /** Read for the fleet view: a store with `scanEntries` (the Redis store) lists its entries. */
   readonly store?: unknown;
   stats(): IsrStats;
-  inspect(options?: { values?: boolean }): Promise<InspectedEntry<unknown>[]>;
   invalidate(key: CacheKey): Promise<void>;
   invalidateTag(tag: string, options?: { mode?: InvalidationMode }): Promise<void>;
   /** The inspector listens to `fetchEnd` for the fetch durations it shows. */
@@ -64,8 +63,8 @@ export interface InspectorOptions {
 export interface NamedEngine {
   name: string;
   engine: InspectableEngine;
-  /** The engine's internal revalidation by the id `inspect()` lists. */
-  revalidateById(id: string): Promise<unknown>;
+  /** The engine's inspection seam: its recent keys, and a revalidation by their ids. */
+  inspection: Inspection<unknown>;
 }
 
 export interface ResolvedInspectorOptions {
@@ -164,16 +163,14 @@ function nameEngines(engines: InspectorOptions["engines"]): NamedEngine[] {
   if (pairs.length === 0) fail("engines", "a non-empty list", engines);
   const seen = new Set<string>();
   return pairs.map(([name, engine]) => {
-    const candidate = engine as Partial<InspectableEngine> & { revalidateById?: unknown };
+    const candidate = engine as Partial<InspectableEngine>;
+    const inspection = inspectionOf(engine);
     if (
-      candidate === null ||
-      typeof candidate !== "object" ||
-      typeof candidate.inspect !== "function" ||
+      inspection === undefined ||
       typeof candidate.stats !== "function" ||
       typeof candidate.invalidate !== "function" ||
       typeof candidate.invalidateTag !== "function" ||
-      typeof candidate.on !== "function" ||
-      typeof candidate.revalidateById !== "function"
+      typeof candidate.on !== "function"
     ) {
       fail(`engines.${String(name)}`, "an engine from createIsr (or an adapter's .isr)", engine);
     }
@@ -184,11 +181,6 @@ function nameEngines(engines: InspectorOptions["engines"]): NamedEngine[] {
       );
     }
     seen.add(name);
-    const revalidateById = candidate.revalidateById as (id: string) => Promise<unknown>;
-    return {
-      name,
-      engine: candidate as InspectableEngine,
-      revalidateById: (id: string) => revalidateById.call(candidate, id),
-    };
+    return { name, engine: candidate as InspectableEngine, inspection };
   });
 }

@@ -64,18 +64,20 @@ export async function takeSnapshot(
 ): Promise<InspectorSnapshot> {
   const { showValues, pollMs } = options;
   const namespaces = await Promise.all(
-    engines.map(async ({ name, engine, durations, sampler, fleet }): Promise<InspectorNamespace> => {
-      const stats = engine.stats();
-      const rates = sampler.observe(clocks.at, stats, durations);
-      const listedAs = { name, namespace: engine.namespace, stats, rates, fleet };
-      // A custom store's failure in one engine must not blank the page for the others.
-      try {
-        const entries = await engine.inspect({ values: showValues });
-        return { ...listedAs, entries: entries.map((e) => listed(e, showValues)) };
-      } catch (error) {
-        return { ...listedAs, entries: [], error: messageOf(error) };
-      }
-    }),
+    engines.map(
+      async ({ name, engine, inspection, durations, sampler, fleet }): Promise<InspectorNamespace> => {
+        const stats = engine.stats();
+        const rates = sampler.observe(clocks.at, stats, durations);
+        const listedAs = { name, namespace: engine.namespace, stats, rates, fleet };
+        // A custom store's failure in one engine must not blank the page for the others.
+        try {
+          const entries = await inspection.entries({ values: showValues });
+          return { ...listedAs, entries: entries.map((e) => listed(e, showValues)) };
+        } catch (error) {
+          return { ...listedAs, entries: [], error: messageOf(error) };
+        }
+      },
+    ),
   );
   return { now: clocks.wallNow, pollMs, showValues, namespaces };
 }

@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { createIsr, createMemoryStore } from "../../src/index.js";
+import { inspect } from "../../src/observe/inspection.js";
 import { action, BASE, inspectorFor, snapshotOf, TOKEN, tenantEngine } from "./fixtures.js";
 
 async function idOf(isr: ReturnType<typeof tenantEngine>["isr"], key: unknown): Promise<string> {
-  const entry = (await isr.inspect()).find((e) => JSON.stringify(e.key) === JSON.stringify(key));
+  const entry = (await inspect(isr)).find((e) => JSON.stringify(e.key) === JSON.stringify(key));
   if (entry === undefined) throw new Error(`no entry for ${JSON.stringify(key)}`);
   return entry.id;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createInspector } from "../../src/inspector.js";
+import { inspect } from "../../src/observe/inspection.js";
 import { action, authorized, BASE, get, inspectorFor, TOKEN, tenantEngine } from "./fixtures.js";
 
 describe("inspector options", () => {
@@ -76,7 +77,7 @@ describe("inspector authentication", () => {
     expect(await page.json()).toEqual({ error: "unauthorized" });
     expect((await inspector.fetch(get(`/?token=${TOKEN}`, { accept: "text/html" }))).status).toBe(401);
     expect((await inspector.fetch(get(`/api?token=${TOKEN}`))).status).toBe(401);
-    const [entry] = await isr.inspect();
+    const [entry] = await inspect(isr);
     const viaQuery = new Request(
       `${BASE}/api/invalidate?engine=settings&id=${entry?.id ?? "x"}&token=${TOKEN}`,
       {
@@ -158,7 +159,7 @@ describe("inspector authentication", () => {
     // A link from elsewhere may open the page itself.
     const navigation = await inspector.fetch(authorized("", { "sec-fetch-site": "cross-site" }));
     expect(navigation.status).toBe(200);
-    const [entry] = await isr.inspect();
+    const [entry] = await inspect(isr);
     const withoutHeader = new Request(action("invalidate", "settings", entry?.id ?? "x").url, {
       method: "POST",
       headers: { authorization: `Bearer ${TOKEN}` },

@@ -2,17 +2,24 @@ import { describe, expect, it } from "vitest";
 import type { InspectedEntry } from "../../src/engine.js";
 import { buildInspector } from "../../src/inspector/handler.js";
 import { Shared } from "../../src/inspector/shared.js";
+import { INSPECTION, type Inspectable } from "../../src/observe/inspection.js";
 import { deferred } from "../helpers.js";
 import { action, authorized, fakeClocks, TOKEN, tenantEngine } from "./fixtures.js";
 
-/** An engine whose `inspect` (one store read per listed entry) is counted. */
+/** An engine whose inspections (one store read per listed entry) are counted. */
 function countedEngine(namespace = "settings") {
   const { isr, calls } = tenantEngine(namespace);
   let inspections = 0;
-  const inspect = isr.inspect.bind(isr);
-  isr.inspect = (options?: { values?: boolean }) => {
-    inspections++;
-    return inspect(options) as Promise<InspectedEntry<{ secret: string }>[]>;
+  const open = (isr as unknown as Inspectable<{ secret: string }>)[INSPECTION].bind(isr);
+  (isr as unknown as Inspectable<{ secret: string }>)[INSPECTION] = () => {
+    const inspection = open();
+    return {
+      ...inspection,
+      entries: (options: { values: boolean }) => {
+        inspections++;
+        return inspection.entries(options) as Promise<InspectedEntry<{ secret: string }>[]>;
+      },
+    };
   };
   return { isr, calls, inspections: () => inspections };
 }

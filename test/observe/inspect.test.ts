@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { createIsr, createMemoryStore } from "../../src/index.js";
+import { inspect, inspectionOf } from "../../src/observe/inspection.js";
 import { countingFetch, fakeClock, flush, recordingLogger } from "../helpers.js";
 
-describe("inspect()", () => {
+describe("inspect(engine)", () => {
   it("lists recently fetched keys with their standing, TTLs and last fetch; values only when asked", async () => {
     const clock = fakeClock();
     const source = countingFetch((n) => (n === 3 ? Promise.reject(new Error("nope")) : { secret: n }));
@@ -22,7 +23,7 @@ describe("inspect()", () => {
     clock.advance(150);
     await isr.get("fresh", "f"); // stale now: refresh stores { secret: 4 } at t+150
     await flush();
-    const entries = await isr.inspect();
+    const entries = await inspect(isr);
     const byKey = Object.fromEntries(entries.map((e) => [JSON.stringify(e.key), e]));
     expect(byKey['"fresh"']).toMatchObject({
       state: "fresh",
@@ -37,7 +38,7 @@ describe("inspect()", () => {
     expect(byKey['["stale",1]']).toMatchObject({ state: "stale", ageMs: 150 });
     expect(byKey['"broken"']).toMatchObject({ state: "missing", lastFetch: { ok: false, error: "nope" } });
     expect(entries.every((e) => !("value" in e))).toBe(true);
-    const withValues = await isr.inspect({ values: true });
+    const withValues = await inspect(isr, { values: true });
     expect(withValues.find((e) => e.key === "fresh")?.value).toEqual({ secret: 4 });
   });
 
@@ -51,11 +52,13 @@ describe("inspect()", () => {
       store: createMemoryStore(),
     });
     await isr.get(["settings", "acme"], "acme");
-    const [entry] = await isr.inspect();
-    expect(await isr.revalidateById(entry?.id ?? "")).toBe("settings of acme");
+    const [entry] = await inspect(isr);
+    expect(await inspectionOf(isr)?.revalidate(entry?.id ?? "")).toBe("settings of acme");
     expect(seen).toEqual(["acme", "acme"]);
-    await expect(isr.revalidateById("unknown")).rejects.toThrow("no recent key with id unknown");
+    await expect(inspectionOf(isr)?.revalidate("unknown") as Promise<unknown>).rejects.toThrow(
+      "no recent key with id unknown",
+    );
     await isr.invalidate(["settings", "acme"]);
-    expect(await isr.inspect()).toMatchObject([{ key: ["settings", "acme"], state: "missing" }]);
+    expect(await inspect(isr)).toMatchObject([{ key: ["settings", "acme"], state: "missing" }]);
   });
 });
