@@ -65,7 +65,7 @@ export function sleep(ms: number): Promise<void> {
  * Runs `check` until it passes, or rethrows its last failure after `timeoutMs`: for what a
  * store finishes in the background (a refresh written through a network, say).
  */
-export async function eventually(check: () => Promise<void>, timeoutMs = 2_000): Promise<void> {
+export async function eventually(check: () => Promise<void>, timeoutMs = 1_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
