@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { describeValue, hasMethods, OptionCheck, optionNames } from "../check.js";
 import { createIsr, type Isr, type IsrResult } from "../engine.js";
 import type { IsrOptions } from "../options.js";
 import type { StoreEntry } from "../stores/store.js";
@@ -42,18 +43,76 @@ function assertResult<V>(result: IsrResult<V>, value: V, state: IsrResult<V>["st
   assert.deepEqual({ value: result.value, state: result.state }, { value, state });
 }
 
+const runnerCheck = new OptionCheck(
+  "isr-plug/testing: the runner's",
+  "isr-plug/testing: unknown runner function",
+);
+const harnessCheck = new OptionCheck(
+  "isr-plug/testing: the harness's",
+  "isr-plug/testing: unknown harness field",
+);
+const HARNESS_FIELDS = optionNames<StoreHarness>({
+  store: true,
+  expire: true,
+  timeScale: true,
+  size: true,
+  clear: true,
+  close: true,
+});
+
+/** The arguments, checked at the call: a mistake reads as a TypeError naming it, not as failing tests. */
+function checkArguments(name: unknown, makeHarness: unknown, runner: unknown): void {
+  if (typeof name !== "string") {
+    throw new TypeError(`isr-plug/testing: the suite's name must be a string, got ${describeValue(name)}`);
+  }
+  if (typeof makeHarness !== "function") {
+    throw new TypeError(
+      `isr-plug/testing: makeHarness must be a function, got ${describeValue(makeHarness)}`,
+    );
+  }
+  // Any object with the two (a whole module namespace too): the suite uses nothing else.
+  if (runner === null || typeof runner !== "object") {
+    throw new TypeError(
+      `isr-plug/testing: the runner must be an object with describe and it, got ${describeValue(runner)}`,
+    );
+  }
+  for (const method of ["describe", "it"] as const) {
+    const given = (runner as Record<string, unknown>)[method];
+    if (typeof given !== "function") runnerCheck.fail(method, "a function", given);
+  }
+}
+
+/** What `makeHarness` made, checked before the test uses it; unknown fields are typos. */
+function checkHarness(harness: StoreHarness): void {
+  harnessCheck.object(harness, HARNESS_FIELDS);
+  if (!hasMethods(harness.store, ["get", "set", "delete"])) {
+    harnessCheck.fail("store", "a Store (with get, set and delete methods)", harness.store);
+  }
+  for (const name of ["expire", "size", "clear", "close"] as const)
+    harnessCheck.function(name, harness[name]);
+  const { timeScale } = harness;
+  if (
+    timeScale !== undefined &&
+    !(typeof timeScale === "number" && Number.isFinite(timeScale) && timeScale > 0)
+  ) {
+    harnessCheck.fail("timeScale", "a finite number > 0", timeScale);
+  }
+}
+
 /**
  * Registers, with your runner's `describe` and `it`, the behaviours every `Store` shares:
  * what a store must do for the engine, whatever it keeps entries in. Assertions are
  * `node:assert/strict`, so any runner reports them.
  */
 export function storeConformance(name: string, makeHarness: MakeStoreHarness, runner: TestRunner): void {
+  checkArguments(name, makeHarness, runner);
   const test = (title: string, body: (harness: OpenHarness) => Promise<void>) =>
     runner.it(title, async () => {
       const clock = manualClock();
       const harness = await makeHarness(clock);
       const engines: { close(): Promise<void> }[] = [];
       try {
+        checkHarness(harness);
         await body({
           store: harness.store,
           clock,
@@ -69,7 +128,8 @@ export function storeConformance(name: string, makeHarness: MakeStoreHarness, ru
         });
       } finally {
         await Promise.all(engines.map((isr) => isr.close()));
-        await harness.close?.();
+        // Closed even when the harness was refused (a store it opened is still open).
+        if (typeof harness?.close === "function") await harness.close();
       }
     });
 
