@@ -11,6 +11,7 @@ const sources: Record<string, string> = {
   web: "src/adapters/web.ts",
   redis: "src/stores/redis.ts",
   inspector: "src/inspector.ts",
+  testing: "src/testing.ts",
 };
 
 export default defineConfig({
@@ -24,6 +25,9 @@ export default defineConfig({
   // point at src/ files the package does not contain (which bundlers warn about).
   sourcemap: false,
   target: "node20",
+  // Built-ins keep their `node:` prefix (tsup strips it by default): it is how Deno, Bun and
+  // bundlers for workers know `node:assert/strict` (isr-plug/testing) for a built-in.
+  removeNodeProtocol: false,
   splitting: true,
   treeshake: true,
 });

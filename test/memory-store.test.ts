@@ -2,25 +2,19 @@ import { describe, expect, it } from "vitest";
 import type { StoreEntry } from "../src/index.js";
 import { createIsr, createMemoryStore, DEFAULT_MEMORY_MAX } from "../src/index.js";
 import { estimateEntrySize } from "../src/stores/memory.js";
+import { storeConformance } from "../src/testing.js";
 import { fakeClock } from "./helpers.js";
-import { storeConformance } from "./store-suite.js";
 
 // Store-level behaviours (infinite and zero ttl, delete and clear, expiry, opaque keys,
-// serving an engine) are in the shared suite, run against every store.
-storeConformance("memory store", () => {
-  // lru-cache reads a start time of 0 as "no TTL", so the clock starts later.
-  const clock = fakeClock(1_000);
-  const store = createMemoryStore({ now: clock.now });
-  return {
-    store,
-    clock,
-    expire: async (ms) => clock.advance(ms),
-    timeScale: 1,
-    size: () => store.size,
-    clear: () => store.clear(),
-    close: async () => {},
-  };
-});
+// serving an engine) are in the published suite, run against every store.
+storeConformance(
+  "memory store",
+  (clock) => {
+    const store = createMemoryStore({ now: clock.now });
+    return { store, size: () => store.size, clear: () => store.clear() };
+  },
+  { describe, it },
+);
 
 const entry = (value: unknown): StoreEntry => ({ value, storedAt: 0, staleAt: 1, expiresAt: 2 });
 

@@ -21,6 +21,7 @@ describe("built package", () => {
     "isr-plug/web",
     "isr-plug/redis",
     "isr-plug/inspector",
+    "isr-plug/testing",
   ])("%s loads from ESM and CJS with the same exports", (specifier) => {
     const esm = run([
       "--input-type=module",
@@ -60,22 +61,44 @@ describe("built package", () => {
       ["inspector.js", 1],
     ];
     for (const [entry, least] of known) {
-      const imported = new Set<string>();
-      const queue = [entry];
-      for (let file = queue.pop(); file !== undefined; file = queue.pop()) {
-        const code = readFileSync(`${root}dist/${file}`, "utf8");
-        // Static imports and re-exports, and literal dynamic imports.
-        for (const [, specifier] of code.matchAll(/(?:\bfrom|\bimport)\s*\(?\s*["']([^"']+)["']/g)) {
-          if (specifier === undefined) continue;
-          if (specifier.startsWith("./")) {
-            const chunk = specifier.slice(2);
-            if (!imported.has(chunk)) queue.push(chunk);
-          }
-          imported.add(specifier.startsWith("./") ? specifier.slice(2) : specifier);
-        }
-      }
+      const imported = importsOf(entry);
       expect(imported.size).toBeGreaterThanOrEqual(least);
       expect([...imported].filter((specifier) => isBuiltin(specifier))).toEqual([]);
     }
   });
+
+  it("isr-plug/testing imports no test runner and no built-in but node:assert/strict, from ESM and CJS", () => {
+    const { dependencies } = JSON.parse(readFileSync(`${root}package.json`, "utf8")) as {
+      dependencies: Record<string, string>;
+    };
+    for (const entry of ["testing.js", "testing.cjs"]) {
+      const imported = [...importsOf(entry)];
+      const chunks = imported.filter((specifier) => /^chunk-.+\.c?js$/.test(specifier));
+      const packages = imported.filter((specifier) => !chunks.includes(specifier) && !isBuiltin(specifier));
+      // It reaches the engine through the build's shared chunks.
+      expect(chunks.length).toBeGreaterThan(0);
+      expect(imported.filter((specifier) => isBuiltin(specifier))).toEqual(["node:assert/strict"]);
+      // Only what the package itself depends on: no vitest, no other runner.
+      expect(packages.filter((name) => !(name in dependencies))).toEqual([]);
+    }
+  });
 });
+
+/** Every module an entry of the build imports, directly or through its chunks (chunks by file name). */
+function importsOf(entry: string): Set<string> {
+  const imported = new Set<string>();
+  const queue = [entry];
+  for (let file = queue.pop(); file !== undefined; file = queue.pop()) {
+    const code = readFileSync(`${root}dist/${file}`, "utf8");
+    // Static imports and re-exports, literal dynamic imports, and CJS requires.
+    for (const [, specifier] of code.matchAll(/(?:\bfrom|\bimport|\brequire)\s*\(?\s*["']([^"']+)["']/g)) {
+      if (specifier === undefined) continue;
+      if (specifier.startsWith("./")) {
+        const chunk = specifier.slice(2);
+        if (!imported.has(chunk)) queue.push(chunk);
+      }
+      imported.add(specifier.startsWith("./") ? specifier.slice(2) : specifier);
+    }
+  }
+  return imported;
+}

@@ -1,5 +1,6 @@
+import { createServer } from "node:http";
 import express, { type NextFunction, type Request, type Response } from "express";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { isrPlug } from "../../src/adapters/express.js";
 import { createMemoryStore } from "../../src/index.js";
 import { flush, listen } from "../helpers.js";
@@ -59,6 +60,11 @@ const expressHarness: Harness = {
 conformanceSuite(expressHarness);
 
 describe("express middleware", () => {
+  const closers: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    await Promise.all(closers.splice(0).map((close) => close()));
+  });
+
   it("calls next synchronously on a hit from the memory store (no promise hop)", async () => {
     const middleware = isrPlug({ fetch: () => "v", apply: () => {}, store: createMemoryStore() });
     const req = {} as Request;
@@ -73,5 +79,39 @@ describe("express middleware", () => {
     expect(calls).toBe(1);
     middleware(req, res, next);
     expect(calls).toBe(2);
+  });
+
+  it("works as plain Connect-style middleware on node:http", async () => {
+    const middleware = isrPlug<string>({
+      fetch: () => "plain",
+      apply: (_req, res, value) => {
+        res.setHeader("x-value", value);
+      },
+      store: createMemoryStore(),
+    });
+    const server = await listen((port, host, ready) =>
+      createServer((req, res) => {
+        middleware(req as Request, res as Response, (error?: unknown) => {
+          res.end(error ? "error" : "next");
+        });
+      }).listen(port, host, ready),
+    );
+    closers.push(server.close);
+    const response = await fetch(server.url);
+    expect(response.headers.get("x-value")).toBe("plain");
+    expect(await response.text()).toBe("next");
+  });
+
+  it.each<[string, object]>([
+    ['isr-plug: "apply" must be a function, got undefined', { fetch: () => 1 }],
+    ['isr-plug: "extract" must be a function, got 1', { fetch: () => 1, apply: () => {}, extract: 1 }],
+    ['"onError" must be a function', { fetch: () => 1, apply: () => {}, onError: "x" }],
+    [
+      'unknown option "cache_key_fun" (did you mean "cacheKey"?)',
+      { fetch: () => 1, apply: () => {}, cache_key_fun: () => "k" },
+    ],
+  ])("rejects bad options at the call with a TypeError: %s", (message, options) => {
+    expect(() => isrPlug(options as never)).toThrow(TypeError);
+    expect(() => isrPlug(options as never)).toThrow(message);
   });
 });

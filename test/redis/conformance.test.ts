@@ -1,8 +1,7 @@
 import { Redis } from "ioredis";
-import { afterAll, beforeAll, expect, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createRedisStore } from "../../src/stores/redis.js";
-import { fakeClock } from "../helpers.js";
-import { storeConformance } from "../store-suite.js";
+import { storeConformance } from "../../src/testing.js";
 import { describeRedis, type RedisServer, sleep, startRedis } from "./redis-server.js";
 
 describeRedis("redis store", () => {
@@ -15,22 +14,24 @@ describeRedis("redis store", () => {
     await server?.stop();
   });
 
-  storeConformance("redis store", async () => {
-    const client = new Redis(server.port, "127.0.0.1");
-    const clock = fakeClock();
-    const store = createRedisStore({ client, prefix: `suite${++n}:`, now: clock.now });
-    await vi.waitFor(() => expect(store.available).toBe(true));
-    return {
-      store,
-      clock,
-      // Redis and the local tier expire entries by real time.
-      expire: sleep,
-      timeScale: 3,
-      clear: () => store.clear(),
-      close: async () => {
-        await store.close();
-        await client.quit();
-      },
-    };
-  });
+  storeConformance(
+    "redis store",
+    async (clock) => {
+      const client = new Redis(server.port, "127.0.0.1");
+      const store = createRedisStore({ client, prefix: `suite${++n}:`, now: clock.now });
+      await vi.waitFor(() => expect(store.available).toBe(true));
+      return {
+        store,
+        // Redis and the local tier expire entries by real time.
+        expire: sleep,
+        timeScale: 3,
+        clear: () => store.clear(),
+        close: async () => {
+          await store.close();
+          await client.quit();
+        },
+      };
+    },
+    { describe, it },
+  );
 });
