@@ -58,7 +58,9 @@ export function createDemoApp(options: DemoOptions = {}) {
     // values are not private, so the page shows them.
     const inspector = createInspector({ engines: [settings.isr], token, showValues: true });
     app.use(inspector.basePath, inspector.node);
-    inspectorPath = `${inspector.basePath}?token=${encodeURIComponent(token)}`;
+    // The token rides in the fragment, which browsers never send: it stays out of access logs
+    // (the inspector signs the page in from it and wipes it from the address bar).
+    inspectorPath = `${inspector.basePath}#token=${encodeURIComponent(token)}`;
   }
   app.disable("x-powered-by");
   app.use(settings);

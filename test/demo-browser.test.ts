@@ -67,7 +67,11 @@ describe.skipIf(!present && !ci)("the demo page in headless Chromium", () => {
     const problems: string[] = [];
     page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
     page.on("console", (message) => {
-      if (message.type() === "error") problems.push(`console: ${message.text()}`);
+      // The inspector's sign-in page (before the #token= link signs in) is a 401 on purpose;
+      // Chromium reports every 401 document as a failed load.
+      if (message.type() === "error" && !message.text().includes("status of 401")) {
+        problems.push(`console: ${message.text()}`);
+      }
     });
 
     await page.goto(`${server.url}/`);
@@ -94,7 +98,7 @@ describe.skipIf(!present && !ci)("the demo page in headless Chromium", () => {
 
     // The inspector is one click away for a viewer on this machine.
     const inspector = page.locator("a#inspector");
-    expect(await inspector.getAttribute("href")).toBe(`/isr-inspector?token=${TOKEN}`);
+    expect(await inspector.getAttribute("href")).toBe(`/isr-inspector#token=${TOKEN}`);
     await inspector.click();
     await page.locator('section[data-name="demo-settings"]').waitFor();
     expect(problems).toEqual([]);
