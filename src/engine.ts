@@ -422,12 +422,13 @@ export class Engine<V, E = void> implements Isr<V, E> {
   ): Promise<Served<V>> {
     const staleIfError = need.staleIfError;
     let flight = this.#flights.get(storeKey);
+    const joined = flight !== undefined;
     if (flight === undefined) {
       const refused = this.#refusal(storeKey, need);
       if (refused !== undefined) {
         return staleIfError === undefined
           ? Promise.reject(refused)
-          : Promise.resolve(this.#staleIfError.serve(key, staleIfError, refused));
+          : Promise.resolve(this.#staleIfError.serve(key, staleIfError, refused, false));
       }
       if (this.#log.debugEnabled()) this.#log.debug({ namespace: this.namespace, key }, "miss, fetching");
       flight = this.#runner.start({
@@ -447,7 +448,16 @@ export class Engine<V, E = void> implements Isr<V, E> {
     const fetched = flight.promise.then((entry): Served<V> | Promise<Served<V>> => {
       // A refresh this request joined may have been left to another process: fetch for real.
       if (entry === undefined) return this.#fetchForRequest(storeKey, key, extracted, need, purpose);
-      return { value: entry.value, state: "miss", ageMs: ageOf(entry, this.#options.now()), key, entry };
+      const served: Served<V> = {
+        value: entry.value,
+        state: "miss",
+        ageMs: ageOf(entry, this.#options.now()),
+        key,
+        entry,
+      };
+      if (need.seen !== undefined) served.sawEntry = true;
+      if (joined) served.collapsed = true;
+      return served;
     });
     return staleIfError === undefined ? fetched : this.#staleIfError.answer(fetched, key, staleIfError);
   }

@@ -28,6 +28,12 @@ export interface IsrResult<V> {
 export interface Served<V> extends IsrResult<V> {
   key: CacheKey;
   entry: StoreEntry<V>;
+  /** A miss that found an entry it could not serve (too stale, or invalidated by tag). */
+  sawEntry?: true;
+  /** A miss that joined a fetch another request had started. */
+  collapsed?: true;
+  /** A stale-if-error value served without asking the origin (error backoff, engine closed). */
+  notForwarded?: true;
 }
 
 /** The engine: the freshness state machine over one store and namespace. */

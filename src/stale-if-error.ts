@@ -32,15 +32,17 @@ export class StaleIfError<V> {
     this.#softTimeoutMs = parts.softTimeoutMs;
   }
 
-  /** The old value, served because of `error`. */
-  serve(key: CacheKey, entry: StoreEntry<V>, error: unknown): Served<V> {
+  /** The old value, served because of `error`; `forwarded`: whether the origin was asked. */
+  serve(key: CacheKey, entry: StoreEntry<V>, error: unknown, forwarded = true): Served<V> {
     const ageMs = ageOf(entry, this.#now());
     this.#observer.servedStaleIfError(key, ageMs, error);
     this.#log.warn(
       { namespace: this.#namespace, key, ageMs, err: error },
       "fetch failed or is slow; serving the last good value",
     );
-    return { value: entry.value, state: "stale", ageMs, key, entry, error };
+    const served: Served<V> = { value: entry.value, state: "stale", ageMs, key, entry, error };
+    if (!forwarded) served.notForwarded = true;
+    return served;
   }
 
   /** The fetch's answer, or the old value if the fetch fails or passes the soft deadline. */

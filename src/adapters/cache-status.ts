@@ -43,10 +43,13 @@ function ttlOf(served: Served<unknown>): number | undefined {
  */
 export function cacheStatusOf(name: string, served: Served<unknown>, stored: boolean): string {
   const ttl = ttlOf(served);
+  const ttlParam = ttl === undefined ? "" : `; ttl=${ttl}`;
   if (served.error !== undefined) {
-    // The value was too stale to serve without asking the origin; the origin failed or was slow.
+    // Too stale to serve without asking the origin: it failed or was slow — or it was not
+    // asked at all (a failing key's backoff), which makes this request a hit.
+    if (served.notForwarded === true) return `${name}; hit${ttlParam}; detail=stale-if-error`;
     const soft = served.error instanceof IsrTimeoutError && served.error.soft;
-    return `${name}; fwd=stale${ttl === undefined ? "" : `; ttl=${ttl}`}; detail=${soft ? "soft-timeout" : "stale-if-error"}`;
+    return `${name}; fwd=stale${ttlParam}; detail=${soft ? "soft-timeout" : "stale-if-error"}`;
   }
   switch (served.state) {
     case "fresh":
@@ -55,8 +58,13 @@ export function cacheStatusOf(name: string, served: Served<unknown>, stored: boo
       // A positive lifetime left on a stale value means a soft tag invalidation ended it early,
       // at a time this request does not know: no ttl then, rather than a wrong one.
       return ttl === undefined || ttl > 0 ? `${name}; hit; detail=invalidated` : `${name}; hit; ttl=${ttl}`;
-    default:
-      return stored ? `${name}; fwd=miss; stored` : `${name}; fwd=miss; stored=?0`;
+    default: {
+      // `stale`: an entry was there, too stale (or invalidated) to serve; `collapsed`: this
+      // request shared a fetch another one started.
+      const forward = served.sawEntry === true ? "stale" : "miss";
+      const collapsed = served.collapsed === true ? "; collapsed" : "";
+      return `${name}; fwd=${forward}${collapsed}; ${stored ? "stored" : "stored=?0"}`;
+    }
   }
 }
 
