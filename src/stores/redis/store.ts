@@ -1,22 +1,42 @@
 import { randomUUID } from "node:crypto";
-import { IsrError } from "../../errors.js";
+import { IsrRedisUnavailableError } from "../../errors.js";
 import { Log } from "../../log.js";
 import type { CoordinateContext, FetchPurpose, Store, StoreEntry, TagChannel } from "../store.js";
-import { type RedisConnection, Scripts } from "./client.js";
-import { decodeEntry, decodeMessage, encodeEntry, encodeMessage, type Message, nonceOf } from "./codec.js";
+import type { RedisConnection } from "./client.js";
+import { decodeEntry, encodeEntry, nonceOf } from "./codec.js";
 import { KeySpace } from "./keys.js";
-import { Leases } from "./leases.js";
-import { RedisLink } from "./link.js";
-import { LocalTier } from "./local-tier.js";
-import { type RedisStoreOptions, type ResolvedRedisOptions, resolveRedisOptions } from "./options.js";
+import { Leases, type WritePermit } from "./leases.js";
+import { bounded, isReplyError, RedisLink } from "./link.js";
+import { type Copy, LocalTier, type Ticket } from "./local-tier.js";
+import { decodeMessage, encodeMessage } from "./messages.js";
+import {
+  HEARD_WITHIN_HEARTBEATS,
+  type RedisStoreOptions,
+  type ResolvedRedisOptions,
+  resolveRedisOptions,
+} from "./options.js";
+import { Scripts, type WriteReply } from "./scripts.js";
 import { Subscriber } from "./subscriber.js";
+import { FleetSync } from "./sync.js";
 import { RedisTags } from "./tags.js";
+import { type RedisWriteStats, type WriteFailure, WriteReport } from "./write-report.js";
+
+/** What `RedisStore.stats()` returns. */
+export interface RedisStoreStats {
+  writes: RedisWriteStats;
+  /** Copies held in this process's local tier. */
+  localEntries: number;
+  /** As `available`. */
+  available: boolean;
+  /** Subscribed, caught up with the fleet, and confirmed within the heard-within bound. */
+  inSync: boolean;
+}
 
 /** A store shared by a fleet of processes through Redis, with a local memory tier in front. */
 export interface RedisStore extends Store {
   /** Fresh local copies answer synchronously; anything else reads Redis (never rejects). */
   get(key: string): StoreEntry | undefined | Promise<StoreEntry | undefined>;
-  /** Stores in Redis and locally and tells the fleet; never rejects (a failure is logged). */
+  /** Stores in Redis and locally and tells the fleet; never rejects (a failure is reported). */
   set(key: string, entry: StoreEntry, ttlMs: number): Promise<void>;
   /** Drops the entry here, in Redis and in every process; rejects if Redis could not be told. */
   delete(key: string): Promise<void>;
@@ -30,27 +50,47 @@ export interface RedisStore extends Store {
   clear(): Promise<void>;
   /** Stops timers and closes the pub/sub connection it opened; your client stays open. */
   close(): Promise<void>;
+  /** Resolves `true` once `available`, `false` if `timeoutMs` pass first or the store closes. */
+  ready(options?: { timeoutMs?: number }): Promise<boolean>;
+  stats(): RedisStoreStats;
+  /** Calls `listener` for each write Redis refuses with an error (a full memory). Returns an unsubscribe. */
+  on(event: "writeFailed", listener: (failure: WriteFailure) => void): () => void;
   /** Tag invalidations, recorded in Redis and announced to the fleet. */
   readonly tags: TagChannel;
-  /** True while Redis answers and its announcements are heard. */
+  /** True while Redis answers, takes writes, and this process is in sync with the fleet. */
   readonly available: boolean;
+  /** The heard-within bound: 4 × `heartbeatMs`. */
+  readonly heardWithinMs: number;
   readonly prefix: string;
 }
 
 const SCAN_COUNT = "500";
 /** How long a lost pub/sub connection waits before it is reported on its own (see #onDeaf). */
 const DEAF_GRACE_MS = 250;
+/** How long a fence is good for: a fetch without the lease that runs longer is not shared. */
+const FENCE_MS = 60_000;
+/** Bound on a read of the tag record: the first one may carry its 10 000 members. */
+const SYNC_TIMEOUT_MS = 1_000;
 
-function unavailable(what: string, cause?: unknown): IsrError {
-  return new IsrError(
+/** A fetch this process runs for a key, and what its write may go through. */
+interface Fetching {
+  permit: WritePermit;
+  /** Opened as the fetch starts: an announced change of the key meanwhile keeps its value out of the local tier. */
+  ticket: Ticket;
+  startedAt: number;
+}
+
+function unavailable(what: string, cause?: unknown): IsrRedisUnavailableError {
+  return new IsrRedisUnavailableError(
     `isr-plug: redis is unavailable; ${what}`,
-    "ISR_REDIS_UNAVAILABLE",
     cause === undefined ? undefined : { cause },
   );
 }
 
 class FleetStore implements RedisStore {
   readonly prefix: string;
+  readonly heardWithinMs: number;
+  readonly tags: RedisTags;
   readonly #options: ResolvedRedisOptions;
   readonly #client: RedisConnection;
   readonly #log: Log;
@@ -58,14 +98,17 @@ class FleetStore implements RedisStore {
   readonly #scripts: Scripts;
   readonly #link: RedisLink;
   readonly #local: LocalTier;
+  readonly #writes: WriteReport;
   readonly #leases: Leases;
+  readonly #sync: FleetSync;
   readonly #subscriber: Subscriber;
   readonly #id = randomUUID();
-  readonly tags: RedisTags;
   /** Redis reads in flight, shared by concurrent gets of one key. */
   readonly #reads = new Map<string, Promise<StoreEntry | undefined>>();
   /** Nonce of each entry this store handed out, so `coordinate` knows which one a request saw. */
   readonly #nonces = new WeakMap<StoreEntry, string>();
+  readonly #fetching = new Map<string, Fetching[]>();
+  readonly #readyWaiters = new Set<() => void>();
   #counter = 0;
   #heardBefore = false;
   /** Whether a pub/sub-only outage was reported (a whole-Redis outage is the link's to report). */
@@ -76,13 +119,25 @@ class FleetStore implements RedisStore {
     this.#options = options;
     this.#client = options.client;
     this.prefix = options.prefix;
+    this.heardWithinMs = HEARD_WITHIN_HEARTBEATS * options.heartbeatMs;
     this.#log = new Log(options.logger);
     this.#keys = new KeySpace(options.prefix);
     this.#scripts = new Scripts(this.#client);
-    // A miss waiting for another process's fetch stops waiting and fetches itself.
-    const onDown = () => this.#leases.wakeAll("resync");
-    this.#link = new RedisLink(this.#client, { ...options, onDown }, this.#log);
+    this.#link = new RedisLink(
+      this.#client,
+      {
+        ...options,
+        // A miss waiting for another process's fetch stops waiting and fetches itself.
+        onDown: () => this.#leases.wakeAll("resync"),
+        onUp: () => {
+          this.#sync.linkUp();
+          this.#changed();
+        },
+      },
+      this.#log,
+    );
     this.#local = new LocalTier(options.localMax, options.localMaxBytes);
+    this.#writes = new WriteReport(this.#log, options.prefix);
     this.#leases = new Leases({
       scripts: this.#scripts,
       link: this.#link,
@@ -93,38 +148,98 @@ class FleetStore implements RedisStore {
       log: this.#log,
       decode: (key, text) => this.#decode(key, text)?.entry,
       listening: () => this.#subscriber.active,
+      fenceMs: FENCE_MS,
+      refused: (key, error) => this.#writes.failed(key, error),
     });
     this.tags = new RedisTags({
-      client: this.#client,
       scripts: this.#scripts,
       link: this.#link,
       keys: this.#keys,
       instanceId: this.#id,
       log: this.#log,
+      onRegression: () => this.#startOver(),
     });
-    this.#subscriber = new Subscriber(this.#client, this.#keys.channel, {
-      message: (text) => this.#onMessage(text),
-      up: () => this.#onListening(),
-      down: () => this.#onDeaf(),
+    this.#sync = new FleetSync({
+      syncTags: () => this.tags.sync(Math.max(options.commandTimeoutMs, SYNC_TIMEOUT_MS)),
+      boundMs: this.heardWithinMs,
+      retryMs: Math.max(10, options.heartbeatMs / 2),
+      log: this.#log,
+      prefix: options.prefix,
+      changed: () => this.#changed(),
     });
+    this.#subscriber = new Subscriber(
+      this.#client,
+      this.#keys.channel,
+      {
+        message: (text) => this.#onMessage(text),
+        up: (at) => this.#onListening(at),
+        down: (reason) => this.#onDeaf(reason),
+        confirmed: (sentAt) => this.#sync.confirmed(sentAt),
+      },
+      options.heartbeatMs,
+    );
     // A lazyConnect client would otherwise wait for a first command we never send.
     if (this.#client.status === "wait") this.#client.connect().catch(() => {});
   }
 
   get available(): boolean {
-    return this.#link.up && this.#subscriber.active;
+    return this.#link.up && this.#sync.trusted() && !this.#writes.failing;
+  }
+
+  stats(): RedisStoreStats {
+    return {
+      writes: { ...this.#writes.stats },
+      localEntries: this.#local.size,
+      available: this.available,
+      inSync: this.#sync.trusted(),
+    };
+  }
+
+  on(event: "writeFailed", listener: (failure: WriteFailure) => void): () => void {
+    if (event !== "writeFailed") throw new TypeError(`isr-plug: redis store has no event ${String(event)}`);
+    return this.#writes.on(listener);
+  }
+
+  ready(options: { timeoutMs?: number } = {}): Promise<boolean> {
+    const { timeoutMs } = options;
+    if (timeoutMs !== undefined && !(typeof timeoutMs === "number" && timeoutMs >= 0)) {
+      throw new TypeError(`isr-plug: ready() "timeoutMs" must be a number >= 0, got ${String(timeoutMs)}`);
+    }
+    if (this.available) return Promise.resolve(true);
+    if (this.#closed) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const done = (value: boolean) => {
+        clearTimeout(timer);
+        this.#readyWaiters.delete(check);
+        resolve(value);
+      };
+      const check = () => {
+        if (this.#closed) done(false);
+        else if (this.available) done(true);
+      };
+      this.#readyWaiters.add(check);
+      if (timeoutMs !== undefined) timer = setTimeout(() => done(false), timeoutMs);
+    });
   }
 
   get(key: string): StoreEntry | undefined | Promise<StoreEntry | undefined> {
-    const local = this.#local.get(key);
-    if (local !== undefined && this.#subscriber.active && this.#options.now() < local.staleAt) return local;
+    const copy = this.#local.get(key);
+    const now = performance.now();
+    if (copy !== undefined && this.#options.now() < copy.entry.staleAt && this.#sync.trusted(now))
+      return copy.entry;
     const shared = this.#reads.get(key);
     if (shared !== undefined) return shared;
     const asked = this.#link.run(() => this.#client.get(this.#keys.entry(key)));
-    if (asked === undefined) return local;
+    if (asked === undefined) return this.#fallback(copy, now);
+    // Tag records not known to be current: read them as well, and answer once both are in
+    // (waiting for them no longer than a command).
+    const catchUp = this.#sync.tagsCurrent(now) ? undefined : this.#sync.catchUp();
+    const tags =
+      catchUp && bounded(catchUp, this.#options.commandTimeoutMs).catch((): number | undefined => undefined);
     const ticket = this.#local.begin(key);
-    const read: Promise<StoreEntry | undefined> = asked.then(
-      (text) => {
+    const read: Promise<StoreEntry | undefined> = Promise.all([asked, tags]).then(
+      ([text, caughtUp]) => {
         if (this.#reads.get(key) === read) this.#reads.delete(key);
         if (text === null) {
           if (this.#local.end(key, ticket)) this.#local.delete(key);
@@ -134,14 +249,20 @@ class FleetStore implements RedisStore {
         const nonce = decoded?.nonce ?? nonceOf(text);
         const current = this.#local.end(key, ticket, nonce);
         if (decoded === undefined) return undefined;
-        this.#nonces.set(decoded.entry, nonce);
-        if (current) this.#local.set(key, decoded.entry, decoded.keepUntil - this.#options.now());
-        return decoded.entry;
+        const entry = decoded.entry;
+        this.#nonces.set(entry, nonce);
+        // Its tags could not be checked against the fleet's record: not served as fresh.
+        if (tags !== undefined && caughtUp === undefined && entry.tags !== undefined)
+          return this.#distrusted(entry, nonce);
+        const verifiedAt = Math.min(now, this.#sync.tagsKnownAt);
+        if (current)
+          this.#local.set(key, entry, decoded.keepUntil - this.#options.now(), { nonce, verifiedAt });
+        return entry;
       },
       () => {
         if (this.#reads.get(key) === read) this.#reads.delete(key);
         this.#local.end(key, ticket);
-        return this.#local.get(key);
+        return this.#fallback(this.#local.get(key), performance.now());
       },
     );
     this.#reads.set(key, read);
@@ -154,8 +275,14 @@ class FleetStore implements RedisStore {
       await this.#link.run(() => this.#drop(key))?.catch(() => {});
       return;
     }
+    const fetching = this.#fetching.get(key)?.[0];
+    const ticket = fetching?.ticket ?? this.#local.begin(key);
+    const verifiedAt = fetching?.startedAt ?? performance.now();
     const nonce = `${this.#id}.${++this.#counter}`;
     this.#nonces.set(entry, nonce);
+    const keep = () => {
+      if (this.#local.end(key, ticket, nonce)) this.#local.set(key, entry, ttlMs, { nonce, verifiedAt });
+    };
     let frame: string;
     try {
       frame = encodeEntry(entry, this.#options.serializer, nonce, this.#options.now() + ttlMs);
@@ -164,41 +291,42 @@ class FleetStore implements RedisStore {
         { prefix: this.prefix, key, err: error },
         "value cannot be serialized; it is served and kept in this process only, not shared through redis",
       );
-      this.#local.set(key, entry, ttlMs);
+      keep();
       return;
     }
-    const token = this.#leases.tokenOf(key) ?? "";
-    const ticket = this.#local.begin(key);
-    const px = Number.isFinite(ttlMs) ? String(Math.ceil(ttlMs)) : "";
-    const message = encodeMessage({ i: this.#id, o: "s", k: key, n: nonce });
-    const written = this.#link.run(() =>
-      this.#scripts.write(
-        this.#keys.entry(key),
-        this.#keys.lease(key),
-        frame,
-        px,
-        token,
-        entry.storedAt,
-        this.#keys.channel,
-        message,
-      ),
-    );
-    // Redis unreachable: keep serving the value from this process (fail open).
-    let landed = true;
-    if (written !== undefined)
-      landed = await written.then(
-        (answer) => answer === 1,
-        () => true,
-      );
-    const current = this.#local.end(key, ticket, nonce);
-    if (!landed) {
-      // Invalidated while it was fetched (our lease is gone), or a newer entry is there.
-      this.#local.delete(key);
-      if (this.#log.debugEnabled())
-        this.#log.debug({ key }, "value not stored: the key changed while it was fetched");
+    const permit = fetching?.permit;
+    // A fetch that started while Redis could not be asked read no fence: an invalidation may
+    // have come in between, and its value must not land in Redis after it. Kept here only.
+    const unfenced = permit !== undefined && permit.token === undefined && permit.fence === undefined;
+    const written = unfenced
+      ? undefined
+      : this.#link.run(() => this.#write(key, entry, frame, ttlMs, nonce, permit));
+    if (written === undefined) {
+      this.#writes.localOnly();
+      keep();
       return;
     }
-    if (current) this.#local.set(key, entry, ttlMs);
+    let reply: WriteReply;
+    try {
+      reply = await written;
+    } catch (error) {
+      // Refused with an error (a full Redis), or no answer: served and kept here (fail open).
+      if (isReplyError(error)) this.#writes.failed(key, error);
+      else this.#writes.localOnly();
+      keep();
+      return;
+    }
+    if (reply === "stored") {
+      this.#writes.stored();
+      keep();
+      return;
+    }
+    // Invalidated while it was fetched (its lease or fence moved), or a newer entry is there.
+    this.#writes.refused();
+    this.#local.end(key, ticket);
+    this.#local.delete(key);
+    if (this.#log.debugEnabled())
+      this.#log.debug({ key, reason: reply }, "value not stored: the key changed while it was fetched");
   }
 
   async delete(key: string): Promise<void> {
@@ -225,31 +353,44 @@ class FleetStore implements RedisStore {
         : context.seen === undefined
           ? ""
           : (this.#nonces.get(context.seen) ?? "");
-    return this.#leases.coordinate(key, purpose, produce, seen, context.signal);
+    return this.#leases.coordinate(
+      key,
+      purpose,
+      (permit) => this.#produce(key, permit, produce),
+      seen,
+      context.signal,
+    );
   }
 
   async clear(): Promise<void> {
     this.#local.dropAll();
     this.#reads.clear();
     if (!this.#link.up) throw unavailable("only this process's copies were cleared");
-    const keyPrefix = this.#client.options?.keyPrefix ?? "";
-    const pattern = this.#keys.pattern(keyPrefix);
-    const nodes = typeof this.#client.nodes === "function" ? this.#client.nodes("master") : [this.#client];
-    for (const node of nodes) {
-      let cursor = "0";
-      do {
-        const at = cursor;
-        const [next, found] = (await this.#required(() =>
-          node.call("scan", at, "MATCH", pattern, "COUNT", SCAN_COUNT),
-        )) as [string, string[]];
-        cursor = next;
-        // Through the client, which adds its keyPrefix (and routes each key to its slot on a Cluster).
-        await Promise.all(
-          found.map((raw) => this.#required(() => this.#client.call("unlink", raw.slice(keyPrefix.length)))),
-        );
-      } while (cursor !== "0");
+    try {
+      const keyPrefix = this.#client.options?.keyPrefix ?? "";
+      const pattern = this.#keys.pattern(keyPrefix);
+      const nodes = typeof this.#client.nodes === "function" ? this.#client.nodes("master") : [this.#client];
+      for (const node of nodes) {
+        let cursor = "0";
+        do {
+          const at = cursor;
+          const [next, found] = (await this.#required(() =>
+            node.call("scan", at, "MATCH", pattern, "COUNT", SCAN_COUNT),
+          )) as [string, string[]];
+          cursor = next;
+          // Through the client, which adds its keyPrefix (and routes each key to its slot on a Cluster).
+          await Promise.all(
+            found.map((raw) =>
+              this.#required(() => this.#client.call("unlink", raw.slice(keyPrefix.length))),
+            ),
+          );
+        } while (cursor !== "0");
+      }
+      const message = encodeMessage({ i: this.#id, o: "c", k: "" });
+      await this.#required(() => this.#client.call("publish", this.#keys.channel, message));
+    } catch (error) {
+      throw error instanceof IsrRedisUnavailableError ? error : unavailable("clear did not finish", error);
     }
-    await this.#required(() => this.#client.call("publish", this.#keys.channel, this.#message("c", "")));
   }
 
   async close(): Promise<void> {
@@ -257,6 +398,8 @@ class FleetStore implements RedisStore {
     this.#closed = true;
     this.#link.close();
     this.#leases.close();
+    this.#sync.close();
+    this.#changed();
     await this.#subscriber.close();
   }
 
@@ -264,23 +407,73 @@ class FleetStore implements RedisStore {
     return this.#link.run(command) ?? Promise.reject(unavailable("clear did not finish"));
   }
 
+  #write(key: string, entry: StoreEntry, frame: string, ttlMs: number, nonce: string, permit?: WritePermit) {
+    return this.#scripts.write({
+      entry: this.#keys.entry(key),
+      lease: this.#keys.lease(key),
+      fence: this.#keys.fence(key),
+      frame,
+      px: Number.isFinite(ttlMs) ? ttlMs : undefined,
+      token: permit?.token,
+      fenced: permit?.fence,
+      fenceMs: FENCE_MS,
+      storedAt: entry.storedAt,
+      channel: this.#keys.channel,
+      message: encodeMessage({ i: this.#id, o: "s", k: key, n: nonce }),
+    });
+  }
+
   #drop(key: string): Promise<unknown> {
-    return this.#scripts.drop(
-      this.#keys.entry(key),
-      this.#keys.lease(key),
-      this.#keys.channel,
-      this.#message("d", key),
-    );
+    return this.#scripts.drop({
+      entry: this.#keys.entry(key),
+      lease: this.#keys.lease(key),
+      fence: this.#keys.fence(key),
+      channel: this.#keys.channel,
+      message: encodeMessage({ i: this.#id, o: "d", k: key }),
+    });
+  }
+
+  /** Runs the engine's produce as this process's fetch of `key`, so `set` knows its permit. */
+  async #produce(key: string, permit: WritePermit, produce: () => Promise<StoreEntry>): Promise<StoreEntry> {
+    const fetching: Fetching = { permit, ticket: this.#local.begin(key), startedAt: performance.now() };
+    let running = this.#fetching.get(key);
+    if (running === undefined) {
+      running = [];
+      this.#fetching.set(key, running);
+    }
+    running.push(fetching);
+    try {
+      return await produce();
+    } finally {
+      running.splice(running.indexOf(fetching), 1);
+      if (running.length === 0 && this.#fetching.get(key) === running) this.#fetching.delete(key);
+      this.#local.end(key, fetching.ticket);
+    }
+  }
+
+  /**
+   * What to answer when Redis cannot be read: the local copy as it is if it can be trusted
+   * (in sync with the fleet, or known current within the heard-within bound), else as stale.
+   */
+  #fallback(copy: Copy | undefined, now: number): StoreEntry | undefined {
+    if (copy === undefined) return undefined;
+    if (this.#sync.trusted(now) || now - copy.verifiedAt < this.heardWithinMs) return copy.entry;
+    return this.#distrusted(copy.entry, copy.nonce);
+  }
+
+  /** `entry`, stale from now on: it may have been invalidated unheard, so it is refreshed before it is trusted. */
+  #distrusted(entry: StoreEntry, nonce: string): StoreEntry {
+    const now = this.#options.now();
+    if (!(entry.staleAt > now)) return entry;
+    const stale = { ...entry, staleAt: now };
+    this.#nonces.set(stale, nonce);
+    return stale;
   }
 
   /** Forgets the local copy and any read in flight, so nothing read before this comes back. */
   #forget(key: string): void {
     this.#local.drop(key);
     this.#reads.delete(key);
-  }
-
-  #message(o: Message["o"], key: string): string {
-    return encodeMessage({ i: this.#id, o, k: key });
   }
 
   #decode(key: string, text: string) {
@@ -292,41 +485,48 @@ class FleetStore implements RedisStore {
     }
   }
 
-  #onMessage(text: string): void {
-    const message = decodeMessage(text);
-    if (message === undefined || message.i === this.#id) return;
-    const { o, k: key } = message;
-    if (o === "t") {
-      this.tags.heard(message);
-      return;
-    }
-    if (o === "r") {
-      this.#leases.wake(key, message.f === 1 ? "failed" : "released");
-      return;
-    }
-    if (o === "c") {
-      this.#local.dropAll();
-      this.#reads.clear();
-      this.#leases.wakeAll("changed");
-      return;
-    }
-    this.#local.drop(key, message.n);
-    this.#reads.delete(key);
-    this.#leases.wake(key, "changed");
-    if (this.#log.debugEnabled()) {
-      this.#log.debug(
-        { key, change: o === "s" ? "set" : "delete" },
-        "local copy dropped: changed by another process",
-      );
-    }
+  #changed(): void {
+    for (const check of [...this.#readyWaiters]) check();
   }
 
-  #onListening(): void {
-    // Whatever was announced while we were not listening is unknown: start over from Redis.
+  /** Whatever was announced while this process was not listening is unknown: start over from Redis. */
+  #startOver(): void {
     this.#local.dropAll();
     this.#reads.clear();
     this.#leases.wakeAll("resync");
-    this.tags.resync();
+  }
+
+  #onMessage(text: string): void {
+    const message = decodeMessage(text);
+    if (message === undefined || message.i === this.#id) return;
+    switch (message.o) {
+      case "t":
+        this.tags.heard(message.t);
+        return;
+      case "r":
+        this.#leases.wake(message.k, message.f === 1 ? "failed" : "released");
+        return;
+      case "c":
+        this.#local.dropAll();
+        this.#reads.clear();
+        this.#leases.wakeAll("changed");
+        return;
+      default: {
+        const key = message.k;
+        this.#local.drop(key, message.o === "s" ? message.n : undefined);
+        this.#reads.delete(key);
+        this.#leases.wake(key, "changed");
+        if (this.#log.debugEnabled()) {
+          const change = message.o === "s" ? "set" : "delete";
+          this.#log.debug({ key, change }, "local copy dropped: changed by another process");
+        }
+      }
+    }
+  }
+
+  #onListening(at: number): void {
+    this.#startOver();
+    this.#sync.subscribed(at);
     if (this.#deafReported) this.#log.warn({ prefix: this.prefix }, "redis pub/sub is back");
     else if (this.#heardBefore && this.#log.debugEnabled())
       this.#log.debug({ prefix: this.prefix }, "redis pub/sub is back");
@@ -334,8 +534,18 @@ class FleetStore implements RedisStore {
     this.#heardBefore = true;
   }
 
-  #onDeaf(): void {
+  #onDeaf(reason: "closed" | "silent"): void {
+    this.#sync.lost();
     this.#leases.wakeAll("resync");
+    if (reason === "silent") {
+      if (this.#deafReported) return;
+      this.#deafReported = true;
+      this.#log.warn(
+        { prefix: this.prefix, silentForMs: 2 * this.#options.heartbeatMs },
+        "redis pub/sub connection went silent (its heartbeat got no answer); it is replaced, and local copies are checked against redis until it is back",
+      );
+      return;
+    }
     // When Redis itself went away, the command connection learns it a moment later and the
     // link reports it; only a pub/sub connection lost on its own is worth its own warning.
     setTimeout(() => {

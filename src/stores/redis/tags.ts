@@ -3,18 +3,19 @@ import type { Log } from "../../log.js";
 import { DEFAULTS } from "../../options.js";
 import type { TagChannel, TagInvalidation } from "../store.js";
 import { LocalTagChannel } from "../tag-channel.js";
-import type { RedisConnection, Scripts } from "./client.js";
-import { encodeMessage, type Message } from "./codec.js";
 import type { KeySpace } from "./keys.js";
 import type { RedisLink } from "./link.js";
+import { type TagAnnouncement, tagAnnouncementHead } from "./messages.js";
+import type { Scripts, SyncReply } from "./scripts.js";
 
 export interface TagDeps {
-  client: RedisConnection;
   scripts: Scripts;
   link: RedisLink;
   keys: KeySpace;
   instanceId: string;
   log: Log;
+  /** The fleet's sequence went back (Redis lost its data): local copies must not be trusted. */
+  onRegression: () => void;
 }
 
 type Mode = TagInvalidation["mode"];
@@ -22,95 +23,155 @@ type Mode = TagInvalidation["mode"];
 /**
  * Tag invalidations for the fleet: recorded in Redis (a bounded log, the trimmed part kept
  * as floors) so that processes starting later learn them, and announced on the store's
- * channel so that running ones learn them at once. This process's engines hear them through
- * a local channel, which also keeps what was heard for engines created later.
+ * channel so that running ones learn them at once. Each takes the next number of the
+ * fleet's sequence (INCR in Redis): entries are ordered against them by number, never by
+ * clock. This process's engines hear them through a local channel, which also keeps what was
+ * heard for engines created later.
+ *
+ * The sequence must never go back below a number the fleet has used: an invalidation numbered
+ * below an entry's stamp would not touch it. Redis may lose the counter (a restart without
+ * persistence, an eviction) and seed it again from its clock, which may be behind. So each
+ * invalidation is numbered above what its sender has heard, and a process that finds the
+ * counter below what the fleet gave it raises it, and applies every record it then reads as
+ * newer than anything it stamped.
  */
 export class RedisTags implements TagChannel {
   readonly #deps: TagDeps;
   readonly #local = new LocalTagChannel();
-  readonly #namespaces = new Set<string>();
+  /** Highest number heard or given here (the fleet's, or this process's own while Redis was away). */
+  #heardMax = 0;
+  /** Highest number the fleet gave, as far as this process knows. */
+  #fleetMax = 0;
+  /** The fleet's sequence at the last sync: every record numbered up to it is known here. */
+  #syncedUpTo = 0;
+  /** The sequence's epoch at the last sync (undefined before the first). */
+  #epoch: string | undefined;
 
   constructor(deps: TagDeps) {
     this.#deps = deps;
   }
 
+  /** The highest sequence number this process has heard or given. */
+  get heardMax(): number {
+    return this.#heardMax;
+  }
+
   async publish(namespace: string, invalidation: { tag: string; mode: Mode }): Promise<void> {
     const { tag, mode } = invalidation;
     const { scripts, keys, link, instanceId } = this.#deps;
-    // The announcement's JSON up to its sequence number, which the script appends.
-    const full = encodeMessage({ i: instanceId, o: "t", k: "", t: { s: namespace, g: tag, m: mode, a: 0 } });
-    const head = full.slice(0, full.length - "0}}".length);
-    const member = JSON.stringify([namespace, tag, mode]);
     const ran = link.run(() =>
-      scripts.tag(keys.tagLog, keys.tagFloors, keys.tagSeq, member, DEFAULTS.maxTags, keys.channel, head),
+      scripts.tag({
+        ...keys.tagRecord,
+        member: JSON.stringify([namespace, tag, mode]),
+        mostRecords: DEFAULTS.maxTags,
+        channel: keys.channel,
+        head: tagAnnouncementHead(instanceId, namespace, tag, mode),
+        floor: this.#heardMax,
+      }),
     );
     let seq: number;
     try {
       if (ran === undefined) throw new Error("circuit open");
-      seq = Number(await ran);
-      if (!Number.isSafeInteger(seq)) throw new TypeError(`bad sequence number ${String(seq)}`);
+      seq = await ran;
     } catch (error) {
       // Applied in this process all the same, numbered after everything it has heard.
-      this.#local.deliver(namespace, { tag, mode, seq: this.#local.next(namespace) });
+      this.#deliver(namespace, { tag, mode, seq: this.#local.next(namespace) });
       throw new IsrRedisUnavailableError(
         "isr-plug: redis is unavailable; the tag was invalidated in this process only",
         { cause: error },
       );
     }
-    this.#local.deliver(namespace, { tag, mode, seq });
+    this.#fleetGave(seq);
+    this.#deliver(namespace, { tag, mode, seq });
   }
 
   subscribe(namespace: string, listener: (invalidation: TagInvalidation) => void): () => void {
-    const stop = this.#local.subscribe(namespace, listener);
-    if (!this.#namespaces.has(namespace)) {
-      this.#namespaces.add(namespace);
-      this.#load(new Set([namespace]));
-    }
-    return stop;
+    // The local channel replays what this process knows: every namespace's records are read
+    // on each sync, so a namespace subscribed late is as current as the others.
+    return this.#local.subscribe(namespace, listener);
   }
 
   /** Another process announced an invalidation. */
-  heard(message: Message): void {
-    const t = message.t;
-    if (t !== undefined) this.#local.deliver(t.s, { tag: t.g, mode: t.m, seq: t.a });
+  heard(t: TagAnnouncement): void {
+    this.#fleetGave(t.a);
+    this.#deliver(t.s, { tag: t.g, mode: t.m, seq: t.a });
   }
 
-  /** Announcements may have been missed (pub/sub reconnected): read the record again. */
-  resync(): void {
-    if (this.#namespaces.size > 0) this.#load(this.#namespaces);
+  /**
+   * Reads from Redis the records this process may have missed (those numbered after its
+   * last sync, and the floors) and applies them, re-basing the sequence if it went back.
+   * `undefined` when Redis is unusable; rejects when it fails. The first one reads the whole
+   * record (up to 10 000 members): it gets `timeoutMs`, not just the command timeout.
+   */
+  sync(timeoutMs: number): Promise<void> | undefined {
+    const { scripts, keys, link } = this.#deps;
+    const from = this.#syncedUpTo;
+    const epoch = this.#epoch ?? "";
+    const read = link.run(() => scripts.sync(keys.tagRecord, from, epoch), timeoutMs);
+    return read?.then((reply) => this.#apply(reply));
   }
 
-  /** Reads the recorded invalidations of `namespaces` from Redis; a failure waits for the next resync. */
-  #load(namespaces: ReadonlySet<string>): void {
-    const { client, keys, link, log } = this.#deps;
-    const read = link.run(() =>
-      Promise.all([
-        client.call("zrange", keys.tagLog, "0", "-1", "WITHSCORES"),
-        client.call("hgetall", keys.tagFloors),
-      ]),
-    );
-    read?.then(
-      ([log_, floors]) => {
-        const entries = log_ as string[];
-        for (let i = 0; i + 1 < entries.length; i += 2) {
-          const parsed = parseMember(entries[i] as string);
-          if (parsed === undefined || !namespaces.has(parsed[0])) continue;
-          this.#local.deliver(parsed[0], { tag: parsed[1], mode: parsed[2], seq: Number(entries[i + 1]) });
-        }
-        const fields = Array.isArray(floors) ? (floors as string[]) : Object.entries(floors as object).flat();
-        for (let i = 0; i + 1 < fields.length; i += 2) {
-          const floor = parseFloor(fields[i] as string);
-          if (floor === undefined || !namespaces.has(floor[0])) continue;
-          this.#local.deliver(floor[0], { tag: undefined, mode: floor[1], seq: Number(fields[i + 1]) });
-        }
-      },
-      (error: unknown) => {
-        log.warn(
-          { err: error },
-          "could not read the fleet's tag invalidations; they are read again on reconnect",
-        );
-      },
-    );
+  async #apply(reply: SyncReply): Promise<void> {
+    const { keys, log } = this.#deps;
+    const { seq } = reply;
+    // The sequence started again (Redis lost it) since this process last read it.
+    const restarted = this.#epoch !== undefined && reply.epoch !== this.#epoch;
+    const regressed = this.#fleetMax > 0 && (seq === undefined || seq < this.#fleetMax);
+    // Numbers given since a restart may lie below entries stamped before it: such records
+    // are applied as newer than everything this process has heard, and the fleet goes on above.
+    const lowest = restarted || regressed ? this.#heardMax + 1 : Number.NEGATIVE_INFINITY;
+    let epoch = reply.epoch;
+    if (regressed || (seq !== undefined && seq < this.#heardMax)) {
+      // Also raised above numbers this process gave on its own while Redis was away.
+      const raised = await this.#raise(Math.max(this.#heardMax + (regressed ? 1 : 0), seq ?? 0));
+      epoch = raised.epoch;
+    }
+    if (regressed) {
+      log.warn(
+        { prefix: keys.prefix, was: this.#fleetMax, found: seq ?? null, raisedTo: this.#heardMax + 1 },
+        "the fleet's tag-invalidation sequence went back (redis lost its data?); raised it, and local copies are read again from redis",
+      );
+      this.#deps.onRegression();
+    }
+    this.#epoch = epoch;
+    if (seq !== undefined) this.#fleetGave(seq);
+    const upTo = Math.max(seq ?? 0, lowest);
+    if (upTo > this.#syncedUpTo || restarted) this.#syncedUpTo = upTo;
+    const records = reply.log;
+    for (let i = 0; i + 1 < records.length; i += 2) {
+      const member = parseMember(records[i] as string);
+      if (member === undefined) continue;
+      const [namespace, tag, mode] = member;
+      this.#deliver(namespace, { tag, mode, seq: Math.max(Number(records[i + 1]), lowest) });
+    }
+    const floors = reply.floors;
+    for (let i = 0; i + 1 < floors.length; i += 2) {
+      const floor = parseFloor(floors[i] as string);
+      if (floor === undefined) continue;
+      this.#deliver(floor[0], {
+        tag: undefined,
+        mode: floor[1],
+        seq: Math.max(Number(floors[i + 1]), lowest),
+      });
+    }
+  }
+
+  async #raise(floor: number): Promise<{ seq: number; epoch: string }> {
+    const { scripts, keys, link } = this.#deps;
+    const raised = link.run(() => scripts.rebase(keys.tagRecord, floor));
+    if (raised === undefined) throw new Error("circuit open");
+    const answer = await raised;
+    this.#fleetGave(answer.seq);
+    return answer;
+  }
+
+  #fleetGave(seq: number): void {
+    if (seq > this.#fleetMax) this.#fleetMax = seq;
+  }
+
+  #deliver(namespace: string, invalidation: TagInvalidation): void {
+    if (invalidation.seq > this.#heardMax) this.#heardMax = invalidation.seq;
+    this.#local.deliver(namespace, invalidation);
   }
 }
 
