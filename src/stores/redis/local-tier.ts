@@ -83,17 +83,20 @@ export class LocalTier {
    * (this process read it before the announcement arrived), and mark what is in flight for
    * it. Changes are announced in the order Redis made them, so the last one tells what
    * Redis holds now: `stored` is the nonce of the entry it stored, undefined for a delete.
+   * Returns true when the copy held is that very entry, and was kept.
    */
-  drop(key: string, stored?: string): void {
+  drop(key: string, stored?: string): boolean {
     const copy = this.#memory.get(key);
-    if (copy !== undefined && (stored === undefined || this.#facts.get(copy)?.nonce !== stored))
-      this.#memory.delete(key);
+    const kept = copy !== undefined && stored !== undefined && this.#facts.get(copy)?.nonce === stored;
+    if (copy !== undefined && !kept) this.#memory.delete(key);
     const tickets = this.#tickets.get(key);
-    if (tickets === undefined) return;
-    for (const ticket of tickets) {
-      ticket.changed = true;
-      ticket.latest = stored;
+    if (tickets !== undefined) {
+      for (const ticket of tickets) {
+        ticket.changed = true;
+        ticket.latest = stored;
+      }
     }
+    return kept;
   }
 
   /** Every key may have changed (a clear, or announcements missed while pub/sub was down). */

@@ -293,7 +293,9 @@ export class Scripts {
   }
 
   #run(name: ScriptName, args: (string | number)[]): Promise<unknown> {
-    const call = (this.#client as unknown as Record<string, ScriptCall>)[SCRIPT_COMMANDS[name].name] as ScriptCall;
+    const call = (this.#client as unknown as Record<string, ScriptCall>)[
+      SCRIPT_COMMANDS[name].name
+    ] as ScriptCall;
     return call.apply(this.#client, args.map(String));
   }
 

@@ -158,6 +158,7 @@ class FleetStore implements RedisStore {
       instanceId: this.#id,
       log: this.#log,
       onRegression: () => this.#startOver(),
+      suspect: () => void this.#sync.catchUp(),
     });
     this.#sync = new FleetSync({
       syncTags: () => this.tags.sync(Math.max(options.commandTimeoutMs, SYNC_TIMEOUT_MS)),
@@ -513,12 +514,14 @@ class FleetStore implements RedisStore {
         return;
       default: {
         const key = message.k;
-        this.#local.drop(key, message.o === "s" ? message.n : undefined);
+        const kept = this.#local.drop(key, message.o === "s" ? message.n : undefined);
         this.#reads.delete(key);
         this.#leases.wake(key, "changed");
         if (this.#log.debugEnabled()) {
           const change = message.o === "s" ? "set" : "delete";
-          this.#log.debug({ key, change }, "local copy dropped: changed by another process");
+          if (kept)
+            this.#log.debug({ key, change }, "local copy kept: it is the entry another process announced");
+          else this.#log.debug({ key, change }, "local copy dropped: changed by another process");
         }
       }
     }

@@ -16,6 +16,8 @@ export interface TagDeps {
   log: Log;
   /** The fleet's sequence went back (Redis lost its data): local copies must not be trusted. */
   onRegression: () => void;
+  /** An announcement came out of order: the sequence went back; the record must be read again. */
+  suspect: () => void;
 }
 
 type Mode = TagInvalidation["mode"];
@@ -46,6 +48,11 @@ export class RedisTags implements TagChannel {
   #syncedUpTo = 0;
   /** The sequence's epoch at the last sync (undefined before the first). */
   #epoch: string | undefined;
+  /**
+   * Number of the last invalidation announced (by another process, or given to this one):
+   * announcements arrive in order of their numbers, or nearly (see `heard`).
+   */
+  #lastAnnounced = 0;
 
   constructor(deps: TagDeps) {
     this.#deps = deps;
@@ -82,6 +89,7 @@ export class RedisTags implements TagChannel {
       );
     }
     this.#fleetGave(seq);
+    if (seq > this.#lastAnnounced) this.#lastAnnounced = seq;
     this.#deliver(namespace, { tag, mode, seq });
   }
 
@@ -91,10 +99,20 @@ export class RedisTags implements TagChannel {
     return this.#local.subscribe(namespace, listener);
   }
 
-  /** Another process announced an invalidation. */
+  /**
+   * Another process announced an invalidation. Announcements arrive in the order of their
+   * numbers; one that does not was numbered after the sequence went back, possibly below
+   * entries stamped before: it is applied as newer than everything heard, and the record is
+   * read again (which raises the sequence). (One other way to arrive out of order: the answer
+   * to this process's own invalidation overtook an announcement made just before it. Applying
+   * that one as newer only invalidates more than asked.)
+   */
   heard(t: TagAnnouncement): void {
+    const inOrder = t.a > this.#lastAnnounced;
+    this.#lastAnnounced = t.a;
     this.#fleetGave(t.a);
-    this.#deliver(t.s, { tag: t.g, mode: t.m, seq: t.a });
+    this.#deliver(t.s, { tag: t.g, mode: t.m, seq: inOrder ? t.a : Math.max(t.a, this.#heardMax + 1) });
+    if (!inOrder) this.#deps.suspect();
   }
 
   /**
