@@ -102,7 +102,7 @@ export class FleetWorker {
   }
 
   get(key: string, engine?: string) {
-    return this.request<{ value: unknown; state: string }>({
+    return this.request<{ value: unknown; state: string; ageMs: number }>({
       cmd: "get",
       key,
       ...(engine ? { engine } : {}),
@@ -111,6 +111,10 @@ export class FleetWorker {
 
   invalidate(key: string) {
     return this.request<{ startedAt: number; resolvedAt: number }>({ cmd: "invalidate", key });
+  }
+
+  invalidateTag(tag: string, mode: "soft" | "hard", engine?: string) {
+    return this.request({ cmd: "invalidate-tag", tag, mode, ...(engine ? { engine } : {}) });
   }
 
   mode(key: string, mode: FetchMode) {

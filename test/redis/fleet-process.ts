@@ -4,13 +4,17 @@ import type { RedisStoreOptions } from "../../src/stores/redis.js";
 import { recordingLogger } from "../helpers.js";
 import type { OpenStore, storeFactory } from "./stores.js";
 
-/** What a test process's fetch answers: which fetch of this process made it. */
+/** What a test process's fetch answers: which process made it, with its how manieth fetch. */
 export interface Page {
   path: string;
   n: number;
+  by: string;
 }
 
+let processes = 0;
+
 export interface TestProcess extends OpenStore {
+  name: string;
   isr: Isr<Page, string>;
   logger: ReturnType<typeof recordingLogger>;
   /** Fetches made so far by this process. */
@@ -31,26 +35,28 @@ export async function openProcess(
   clientOptions: RedisOptions = {},
 ): Promise<TestProcess> {
   const logger = recordingLogger();
-  const opened = await stores.open(
+  const store = await stores.open(
     port,
     { ...options, logger },
     { retryStrategy: () => 20, ...clientOptions },
   );
   let fetches = 0;
+  const name = `p${++processes}`;
   const isr = createIsr<Page, string>({
     fetch: (path) => {
       fetches += 1;
-      return { path, n: fetches };
+      return { path, n: fetches, by: name };
     },
     tags: (page) => [`page:${page.path}`, "pages"],
     namespace: engine.namespace ?? "pages",
-    store: opened.store,
+    store: store.store,
     logger,
     ...(engine.ttlMs === undefined ? {} : { ttlMs: engine.ttlMs }),
     ...(engine.now === undefined ? {} : { now: engine.now }),
   });
   return {
-    ...opened,
+    ...store,
+    name,
     isr,
     logger,
     get fetches() {

@@ -44,26 +44,40 @@ const logger = {
   isLevelEnabled: () => true,
 };
 
+let originUrl: string | undefined;
+
 async function fetchValue(key: string): Promise<FleetValue> {
   const n = (fetchCounts.get(key) ?? 0) + 1;
   fetchCounts.set(key, n);
   const mode = modes.get(key) ?? "delay";
   send({ event: "fetch-started", worker: id, key });
+  // Read first, then wait: the value is the origin's as the fetch started.
+  const v =
+    originUrl === undefined
+      ? undefined
+      : ((await (await fetch(`${originUrl}/${encodeURIComponent(key)}`)).json()) as { v: number }).v;
   if (mode === "hang") await new Promise(() => {});
   if (mode === "gate")
     await new Promise<void>((resolve) => gates.set(key, [...(gates.get(key) ?? []), resolve]));
   else await new Promise((resolve) => setTimeout(resolve, fetchDelayMs));
-  return { worker: id, key, n };
+  return v === undefined ? { worker: id, key, n } : { worker: id, key, n, v };
 }
 
 function init(options: WorkerInit): Promise<void> {
   id = options.id;
   fetchDelayMs = options.fetchDelayMs ?? fetchDelayMs;
-  client = new Redis({ port: options.port, host: "127.0.0.1", retryStrategy: () => 50 });
+  originUrl = options.originUrl;
+  clockOffset = options.skewMs ?? 0;
+  client = new Redis({
+    port: options.port,
+    host: "127.0.0.1",
+    retryStrategy: () => 50,
+    ...(options.socketTimeoutMs === undefined ? {} : { socketTimeout: options.socketTimeoutMs }),
+  });
   client.on("error", () => {});
   const clock = () => Date.now() + clockOffset;
   store = createRedisStore({ client, prefix: options.prefix, logger, now: clock, ...options.store });
-  for (const [name, profile] of Object.entries(options.engines)) {
+  for (const [name, { tagGroups, ...profile }] of Object.entries(options.engines)) {
     engines.set(
       name,
       createIsr<FleetValue, void>({
@@ -72,6 +86,9 @@ function init(options: WorkerInit): Promise<void> {
         now: clock,
         logger,
         namespace: name,
+        ...(tagGroups === undefined
+          ? {}
+          : { tags: (value: FleetValue) => [`g${Number(value.key.slice(1)) % tagGroups}`] }),
         ...profile,
       }),
     );
@@ -156,13 +173,16 @@ async function handle(command: WorkerCommand): Promise<unknown> {
       return burst(command.key, command.n, command.engine);
     case "get": {
       const result = await engine(command.engine).get(command.key);
-      return { value: result.value, state: result.state };
+      return { value: result.value, state: result.state, ageMs: result.ageMs };
     }
     case "invalidate": {
       const startedAt = now();
       await engine(command.engine).invalidate(command.key);
       return { startedAt, resolvedAt: now() };
     }
+    case "invalidate-tag":
+      await engine(command.engine).invalidateTag(command.tag, { mode: command.mode });
+      return undefined;
     case "mode":
       if (command.mode === "delay") modes.delete(command.key);
       else modes.set(command.key, command.mode);
@@ -185,6 +205,7 @@ async function handle(command: WorkerCommand): Promise<unknown> {
       return {
         fetches: Object.fromEntries(fetchCounts),
         available: store?.available === true,
+        store: store?.stats(),
         logs: Object.fromEntries(logCounts),
         drops: [...drops],
       };

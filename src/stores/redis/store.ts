@@ -298,10 +298,14 @@ class FleetStore implements RedisStore {
     const permit = fetching?.permit;
     // A fetch that started while Redis could not be asked read no fence: an invalidation may
     // have come in between, and its value must not land in Redis after it. Kept here only.
+    // So is a value stamped after a tag number this process gave on its own, until the
+    // fleet's sequence is raised above it.
     const unfenced = permit !== undefined && permit.token === undefined && permit.fence === undefined;
-    const written = unfenced
-      ? undefined
-      : this.#link.run(() => this.#write(key, entry, frame, ttlMs, nonce, permit));
+    const raised = unfenced ? undefined : this.tags.beforeWrite();
+    const shareable = !unfenced && (raised === undefined || (await raised));
+    const written = shareable
+      ? this.#link.run(() => this.#write(key, entry, frame, ttlMs, nonce, permit))
+      : undefined;
     if (written === undefined) {
       this.#writes.localOnly();
       keep();

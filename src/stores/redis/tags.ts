@@ -53,6 +53,15 @@ export class RedisTags implements TagChannel {
    * announcements arrive in order of their numbers, or nearly (see `heard`).
    */
   #lastAnnounced = 0;
+  /**
+   * The highest number this process gave on its own (Redis could not be told): the fleet's
+   * sequence may not have reached it, so a fleet number at or below it would not touch
+   * entries stamped after it. Until the sequence is raised above it (`#unraised`), writes
+   * wait for that raise, and announcements at or below it are applied as newer.
+   */
+  #localMax = 0;
+  #unraised = false;
+  #raising: Promise<boolean> | undefined;
 
   constructor(deps: TagDeps) {
     this.#deps = deps;
@@ -82,7 +91,10 @@ export class RedisTags implements TagChannel {
       seq = await ran;
     } catch (error) {
       // Applied in this process all the same, numbered after everything it has heard.
-      this.#deliver(namespace, { tag, mode, seq: this.#local.next(namespace) });
+      const local = Math.max(this.#local.next(namespace), this.#heardMax + 1);
+      this.#localMax = local;
+      this.#unraised = true;
+      this.#deliver(namespace, { tag, mode, seq: local });
       throw new IsrRedisUnavailableError(
         "isr-plug: redis is unavailable; the tag was invalidated in this process only",
         { cause: error },
@@ -108,7 +120,7 @@ export class RedisTags implements TagChannel {
    * that one as newer only invalidates more than asked.)
    */
   heard(t: TagAnnouncement): void {
-    const inOrder = t.a > this.#lastAnnounced;
+    const inOrder = t.a > this.#lastAnnounced && t.a > this.#localMax;
     this.#lastAnnounced = t.a;
     this.#fleetGave(t.a);
     this.#deliver(t.s, { tag: t.g, mode: t.m, seq: inOrder ? t.a : Math.max(t.a, this.#heardMax + 1) });
@@ -174,12 +186,31 @@ export class RedisTags implements TagChannel {
     }
   }
 
+  /**
+   * Before a write to Redis: resolves `true` at once (undefined) unless this process gave a
+   * number of its own that the fleet's sequence has not reached yet; then raises the
+   * sequence first, and resolves whether it could (if not, the write stays local).
+   */
+  beforeWrite(): Promise<boolean> | undefined {
+    if (!this.#unraised) return undefined;
+    this.#raising ??= this.#raise(this.#localMax).then(
+      () => true,
+      () => false,
+    );
+    const raising = this.#raising;
+    raising.then(() => {
+      if (this.#raising === raising) this.#raising = undefined;
+    });
+    return raising;
+  }
+
   async #raise(floor: number): Promise<{ seq: number; epoch: string }> {
     const { scripts, keys, link } = this.#deps;
     const raised = link.run(() => scripts.rebase(keys.tagRecord, floor));
     if (raised === undefined) throw new Error("circuit open");
     const answer = await raised;
     this.#fleetGave(answer.seq);
+    if (answer.seq >= this.#localMax) this.#unraised = false;
     return answer;
   }
 
