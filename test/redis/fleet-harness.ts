@@ -141,6 +141,11 @@ export class FleetWorker {
     );
   }
 
+  /** From now on, an answer for `key` below `version` counts as an old value. Resolves the worker's clock. */
+  expect(key: string, version: number) {
+    return this.request<number>({ cmd: "expect", key, version });
+  }
+
   stopLoad() {
     return this.request({ cmd: "stop-load" });
   }

@@ -45,6 +45,7 @@ export type WorkerCommand =
   | { cmd: "advance"; ms: number }
   | { cmd: "load"; keys: string[]; lanes: number; hangMs: number; engine?: string }
   | { cmd: "stop-load" }
+  | { cmd: "expect"; key: string; version: number }
   | { cmd: "stats" }
   | { cmd: "close" };
 
@@ -58,6 +59,10 @@ export interface LoadStats {
   maxMs: number;
   states: { fresh: number; stale: number; miss: number };
   errors: string[];
+  /** Answers older than a version announced with `expect`, by state. */
+  old: { fresh: number; stale: number; miss: number };
+  /** When the last such answer came, by state (CLOCK_MONOTONIC ms). */
+  lastOldAt: { fresh: number | null; stale: number | null; miss: number | null };
 }
 
 export interface WorkerStats {

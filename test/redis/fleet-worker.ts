@@ -24,6 +24,11 @@ const drops: { key: string; change: string; at: number }[] = [];
 let fetchDelayMs = 10;
 let id = "";
 let loadStop: (() => void) | undefined;
+/**
+ * Versions announced by the parent after an invalidation, with when: an answer below one, to
+ * a request made after that, is an old value.
+ */
+const expected = new Map<string, { version: number; since: number }>();
 
 function record(level: string) {
   return (fields: object, message: string) => {
@@ -129,6 +134,8 @@ async function load(keys: string[], lanes: number, hangMs: number, name?: string
     maxMs: 0,
     states: { fresh: 0, stale: 0, miss: 0 },
     errors: [],
+    old: { fresh: 0, stale: 0, miss: 0 },
+    lastOldAt: { fresh: null, stale: null, miss: null },
   };
   let stopped = false;
   const stop = new Promise<void>((resolve) => {
@@ -144,8 +151,15 @@ async function load(keys: string[], lanes: number, hangMs: number, name?: string
         stats.hung += 1;
       }, hangMs);
       try {
-        const result = await isr.get(keys[i % keys.length] as string);
+        const key = keys[i % keys.length] as string;
+        const askedAt = now();
+        const result = await isr.get(key);
         stats.states[result.state] += 1;
+        const floor = expected.get(key);
+        if (floor !== undefined && askedAt > floor.since && (result.value.v ?? 0) < floor.version) {
+          stats.old[result.state] += 1;
+          stats.lastOldAt[result.state] = now();
+        }
       } catch (error) {
         stats.failed += 1;
         if (stats.errors.length < 5) stats.errors.push(String(error));
@@ -198,6 +212,9 @@ async function handle(command: WorkerCommand): Promise<unknown> {
       return undefined;
     case "load":
       return load(command.keys, command.lanes, command.hangMs, command.engine);
+    case "expect":
+      expected.set(command.key, { version: command.version, since: now() });
+      return now();
     case "stop-load":
       loadStop?.();
       return undefined;

@@ -65,6 +65,11 @@ export class KeySpace {
     return `${this.prefix}{~tags}:epoch`;
   }
 
+  /** A key written (briefly) to learn whether a Redis that refused writes takes them again. */
+  get probe(): string {
+    return `${this.prefix}{~probe}`;
+  }
+
   /** The keys of the tag record, for the scripts that read or change it together. */
   get tagRecord(): { log: string; floors: string; seq: string; epoch: string } {
     return { log: this.tagLog, floors: this.tagFloors, seq: this.tagSeq, epoch: this.tagEpoch };

@@ -86,6 +86,8 @@ export class RedisLink {
   #probing = false;
   #everReady = false;
   #closed = false;
+  /** While the breaker is open: probes Redis every cooldown, so recovery does not wait for a request. */
+  #probeTimer: ReturnType<typeof setInterval> | undefined;
   /** Resolves when the first connection is ready. */
   #firstReady: Promise<void>;
   #resolveFirstReady!: () => void;
@@ -96,7 +98,7 @@ export class RedisLink {
       this.#everReady = true;
       this.#options.onUp?.();
     }
-    if (this.#down) this.run(() => this.#client.call("PING"))?.catch(() => {});
+    if (this.#down) this.probe();
   };
 
   constructor(client: RedisConnection, options: LinkOptions, log: Log) {
@@ -122,6 +124,17 @@ export class RedisLink {
     this.#closed = true;
     this.#client.removeListener("ready", this.#onReady);
     this.#resolveFirstReady();
+    this.#stopProbing();
+  }
+
+  /** Probes Redis (a PING through the breaker) when the breaker lets one through. */
+  probe(): void {
+    this.run(() => this.#client.call("PING"))?.catch(() => {});
+  }
+
+  #stopProbing(): void {
+    if (this.#probeTimer !== undefined) clearInterval(this.#probeTimer);
+    this.#probeTimer = undefined;
   }
 
   /**
@@ -195,6 +208,7 @@ export class RedisLink {
     if (!this.#down) return;
     this.#down = false;
     this.#disconnected = false;
+    this.#stopProbing();
     this.#log.warn(
       { prefix: this.#options.prefix },
       "redis is back; the fleet shares entries and fetches again",
@@ -222,6 +236,9 @@ export class RedisLink {
     this.#down = true;
     this.#disconnected = false;
     this.#failures = 0;
+    // Requests served from fresh local copies send no command: probe on a timer as well.
+    this.#probeTimer = setInterval(() => this.probe(), this.#options.breakerCooldownMs);
+    this.#probeTimer.unref?.();
     this.#log.error(
       { prefix: this.#options.prefix, ...why },
       "redis unavailable; serving from the local tier and fetching from the origin until it is back",

@@ -137,7 +137,12 @@ class FleetStore implements RedisStore {
       this.#log,
     );
     this.#local = new LocalTier(options.localMax, options.localMaxBytes);
-    this.#writes = new WriteReport(this.#log, options.prefix);
+    this.#writes = new WriteReport(
+      this.#log,
+      options.prefix,
+      () => this.#probeWrites(),
+      options.breakerCooldownMs,
+    );
     this.#leases = new Leases({
       scripts: this.#scripts,
       link: this.#link,
@@ -404,8 +409,19 @@ class FleetStore implements RedisStore {
     this.#link.close();
     this.#leases.close();
     this.#sync.close();
+    this.#writes.close();
     this.#changed();
     await this.#subscriber.close();
+  }
+
+  /** A write of a few bytes, to learn whether Redis takes writes again. */
+  #probeWrites(): void {
+    const probe = this.#link.run(() => this.#client.call("set", this.#keys.probe, "1", "PX", "1000"));
+    // A refused probe changes nothing: writes are failing already.
+    probe?.then(
+      () => this.#writes.took(),
+      () => {},
+    );
   }
 
   #required<T>(command: () => Promise<T>): Promise<T> {

@@ -31,11 +31,20 @@ export class WriteReport {
   readonly #log: Log;
   readonly #prefix: string;
   readonly #listeners = new Set<Listener>();
+  readonly #probe: () => void;
+  readonly #probeEveryMs: number;
   #failing = false;
+  #probeTimer: ReturnType<typeof setInterval> | undefined;
 
-  constructor(log: Log, prefix: string) {
+  /**
+   * `probe` tries a small write whose outcome comes back through `took` or `failed`: while
+   * writes fail it runs every `probeEveryMs`, so recovery is seen even when no fetch writes.
+   */
+  constructor(log: Log, prefix: string, probe: () => void, probeEveryMs: number) {
     this.#log = log;
     this.#prefix = prefix;
+    this.#probe = probe;
+    this.#probeEveryMs = probeEveryMs;
   }
 
   /** True from a write Redis refused with an error until one it takes. */
@@ -61,6 +70,8 @@ export class WriteReport {
     }
     if (this.#failing) return;
     this.#failing = true;
+    this.#probeTimer = setInterval(() => this.#probe(), this.#probeEveryMs);
+    this.#probeTimer.unref?.();
     this.#log.error(
       { prefix: this.#prefix, key, err: error },
       "redis refuses writes; values are served and kept in each process only, and processes fetch on their own, until it takes them again",
@@ -71,6 +82,7 @@ export class WriteReport {
   took(): void {
     if (!this.#failing) return;
     this.#failing = false;
+    this.close();
     this.#log.warn({ prefix: this.#prefix }, "redis takes writes again");
   }
 
@@ -86,5 +98,10 @@ export class WriteReport {
 
   localOnly(): void {
     this.stats.localOnly += 1;
+  }
+
+  close(): void {
+    if (this.#probeTimer !== undefined) clearInterval(this.#probeTimer);
+    this.#probeTimer = undefined;
   }
 }
