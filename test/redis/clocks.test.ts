@@ -145,6 +145,9 @@ describeRedis("fleet clocks and the invalidation sequence", () => {
       // B's command connection is lost (its pub/sub connection is not: no resync follows).
       faults.refuse(true);
       faults.reset("command");
+      // Once B knows the connection is gone, its invalidation is not sent at all (a command sent
+      // on the dying socket would be replayed by ioredis after the reconnection).
+      await vi.waitFor(() => expect(b.store.available).toBe(false));
       await expect(b.isr.invalidateTag("page:/other")).rejects.toMatchObject({
         code: "ISR_REDIS_UNAVAILABLE",
       });
@@ -158,6 +161,26 @@ describeRedis("fleet clocks and the invalidation sequence", () => {
     } finally {
       await stores.closeAll();
       await faults.close();
+    }
+  });
+  it("a process that invalidates after Redis lost its sequence numbers its invalidation above everything it heard", async () => {
+    const own = await startRedis();
+    try {
+      const prefix = stores.prefix();
+      const keys = new KeySpace(prefix);
+      const b = await openProcess(stores, own.port, { prefix });
+      await b.isr.invalidateTag("warm-up");
+      await b.isr.get("/k", "/k"); // stamped with the number B has heard
+      await onServer(own, async (admin) => {
+        await admin.del(keys.tagLog);
+        await admin.set(keys.tagSeq, "5");
+      });
+      // B itself invalidates the page: its own invalidation must not be numbered 6.
+      await b.isr.invalidateTag("page:/k");
+      expect((await b.isr.get("/k", "/k")).state).toBe("miss");
+    } finally {
+      await stores.closeAll();
+      await own.stop();
     }
   });
 });

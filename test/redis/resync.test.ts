@@ -1,8 +1,11 @@
 import { afterAll, afterEach, beforeAll, expect, it, vi } from "vitest";
+import { encodeKey, namespacePrefix } from "../../src/key.js";
 import { FaultProxy } from "./fault-proxy.js";
 import { openProcess, type Page } from "./fleet-process.js";
 import { describeRedis, type RedisServer, startRedis } from "./redis-server.js";
-import { storeFactory } from "./stores.js";
+import { isSync, storeFactory } from "./stores.js";
+
+const storeKeyOf = (path: string) => encodeKey(namespacePrefix("pages"), path);
 
 /**
  * Issue 11, items 1 and 2: a process must not serve a copy another process invalidated, after
@@ -149,5 +152,23 @@ describeRedis("fleet resync after connection faults", () => {
     // The refreshed value, fetched while B is cut off, is trusted for the bound only.
     await vi.waitFor(async () => expect((await b.isr.get("/p", "/p")).value.n).toBeGreaterThan(held.value.n));
     expect(b.store.stats().writes.localOnly).toBeGreaterThan(0);
+  });
+  it("a process whose event loop stalled past the heard-within bound does not serve its copies until a heartbeat confirms again", async () => {
+    const prefix = stores.prefix();
+    const faults = await proxy();
+    const a = await openProcess(stores, server.port, { prefix });
+    const b = await openProcess(stores, faults.port, { prefix, heartbeatMs: 50 });
+    await b.isr.get("/p", "/p");
+    expect(isSync(b.store.get(storeKeyOf("/p")))).toBe(true);
+    // B's pub/sub connection dies unseen, A invalidates, and B's event loop is then blocked
+    // (a long GC pause, a CPU-bound request) for longer than the bound: no timer of B has run.
+    faults.killSilently("pubsub");
+    await a.isr.invalidate("/p");
+    const until = performance.now() + 3 * b.store.heardWithinMs;
+    while (performance.now() < until) {
+      // busy: the process is stalled
+    }
+    // The first read after the stall, before any timer runs, is not served from the local copy.
+    expect(isSync(b.store.get(storeKeyOf("/p")))).toBe(false);
   });
 });
