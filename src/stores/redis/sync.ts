@@ -60,10 +60,6 @@ export class FleetSync {
     return this.#tagsKnownAt;
   }
 
-  get synced(): boolean {
-    return this.#listening && this.#synced;
-  }
-
   /** The subscription was confirmed at `at`: read everything again before trusting anything. */
   subscribed(at: number): void {
     this.#epoch += 1;
