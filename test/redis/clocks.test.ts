@@ -183,4 +183,44 @@ describeRedis("fleet clocks and the invalidation sequence", () => {
       await own.stop();
     }
   });
+  it("records applied as newer after a restart are numbers of the process's own: the sequence is raised above them before its entries are shared", async () => {
+    const own = await startRedis();
+    const faults = await FaultProxy.start(own.port);
+    try {
+      const prefix = stores.prefix();
+      const keys = new KeySpace(prefix);
+      const b = await openProcess(stores, faults.port, { prefix });
+      await b.isr.invalidateTag("warm-up");
+      const heard = Number(await onServer(own, (admin) => admin.get(keys.tagSeq)));
+      faults.refuse(true);
+      faults.reset("all");
+      await vi.waitFor(() => expect(b.store.available).toBe(false));
+      // Redis restarts empty, its sequence seeded low; a process that heard nothing invalidates
+      // B's page (number 6); then the sequence climbs back to what B heard.
+      await restartEmpty(own);
+      await onServer(own, async (admin) => {
+        await admin.set(keys.tagSeq, "5");
+        await admin.set(keys.tagEpoch, "5");
+      });
+      const late = await openProcess(stores, own.port, { prefix });
+      await late.isr.invalidateTag("page:/k");
+      await onServer(own, (admin) => admin.set(keys.tagSeq, String(heard)));
+      // B comes back: it applies the record numbered 6 as newer than everything it heard.
+      faults.refuse(false);
+      await vi.waitFor(() => expect(b.store.available).toBe(true), { timeout: 5_000 });
+      // B's next fetch is stamped with that number of its own; the late process invalidates
+      // the page again: the fleet must number it above B's stamp.
+      await b.isr.get("/k", "/k");
+      await late.isr.invalidateTag("page:/k");
+      // Once B hears it, its page is fetched anew.
+      await vi.waitFor(async () => {
+        await b.isr.get("/k", "/k");
+        expect(b.fetches).toBe(2);
+      });
+    } finally {
+      await stores.closeAll();
+      await faults.close();
+      await own.stop();
+    }
+  });
 });

@@ -54,10 +54,12 @@ export class RedisTags implements TagChannel {
    */
   #lastAnnounced = 0;
   /**
-   * The highest number this process gave on its own (Redis could not be told): the fleet's
-   * sequence may not have reached it, so a fleet number at or below it would not touch
-   * entries stamped after it. Until the sequence is raised above it (`#unraised`), writes
-   * wait for that raise, and announcements at or below it are applied as newer.
+   * The highest number this process gave on its own: to an invalidation Redis could not be
+   * told of, or to records it applied as newer than everything it heard (after the sequence
+   * went back). The fleet's sequence may not have reached it, so a fleet number at or below it
+   * would not touch entries stamped after it. Until the sequence is raised above it
+   * (`#unraised`), writes wait for that raise, and announcements at or below it are applied
+   * as newer.
    */
   #localMax = 0;
   #unraised = false;
@@ -91,10 +93,7 @@ export class RedisTags implements TagChannel {
       seq = await ran;
     } catch (error) {
       // Applied in this process all the same, numbered after everything it has heard.
-      const local = Math.max(this.#local.next(namespace), this.#heardMax + 1);
-      this.#localMax = local;
-      this.#unraised = true;
-      this.#deliver(namespace, { tag, mode, seq: local });
+      this.#deliver(namespace, { tag, mode, seq: this.#ownNumber(this.#local.next(namespace)) });
       throw new IsrRedisUnavailableError(
         "isr-plug: redis is unavailable; the tag was invalidated in this process only",
         { cause: error },
@@ -102,7 +101,20 @@ export class RedisTags implements TagChannel {
     }
     this.#fleetGave(seq);
     if (seq > this.#lastAnnounced) this.#lastAnnounced = seq;
+    // Numbered above the floor it sent: the fleet's sequence is past every number of its own.
+    if (seq >= this.#localMax) this.#unraised = false;
     this.#deliver(namespace, { tag, mode, seq });
+  }
+
+  /**
+   * A number this process gives on its own, above everything it has heard (and at least
+   * `atLeast`): noted, so the fleet's sequence is raised above it before it matters.
+   */
+  #ownNumber(atLeast = Number.NEGATIVE_INFINITY): number {
+    const own = Math.max(atLeast, this.#heardMax + 1);
+    if (own > this.#localMax) this.#localMax = own;
+    this.#unraised = true;
+    return own;
   }
 
   subscribe(namespace: string, listener: (invalidation: TagInvalidation) => void): () => void {
@@ -123,7 +135,7 @@ export class RedisTags implements TagChannel {
     const inOrder = t.a > this.#lastAnnounced && t.a > this.#localMax;
     this.#lastAnnounced = t.a;
     this.#fleetGave(t.a);
-    this.#deliver(t.s, { tag: t.g, mode: t.m, seq: inOrder ? t.a : Math.max(t.a, this.#heardMax + 1) });
+    this.#deliver(t.s, { tag: t.g, mode: t.m, seq: inOrder ? t.a : this.#ownNumber(t.a) });
     if (!inOrder) this.#deps.suspect();
   }
 
@@ -147,61 +159,59 @@ export class RedisTags implements TagChannel {
     // The sequence started again (Redis lost it) since this process last read it.
     const restarted = this.#epoch !== undefined && reply.epoch !== this.#epoch;
     const regressed = this.#fleetMax > 0 && (seq === undefined || seq < this.#fleetMax);
-    // Numbers given since a restart may lie below entries stamped before it: such records
-    // are applied as newer than everything this process has heard, and the fleet goes on above.
+    // Numbers given since a restart may lie below entries stamped before it: such records are
+    // applied with a number of this process's own, above everything it has heard.
     const lowest = restarted || regressed ? this.#heardMax + 1 : Number.NEGATIVE_INFINITY;
-    let epoch = reply.epoch;
-    if (regressed || (seq !== undefined && seq < this.#heardMax)) {
-      // Also raised above numbers this process gave on its own while Redis was away.
-      const raised = await this.#raise(Math.max(this.#heardMax + (regressed ? 1 : 0), seq ?? 0));
-      epoch = raised.epoch;
-    }
     if (regressed) {
+      this.#ownNumber(lowest);
       log.warn(
-        { prefix: keys.prefix, was: this.#fleetMax, found: seq ?? null, raisedTo: this.#heardMax + 1 },
+        { prefix: keys.prefix, was: this.#fleetMax, found: seq ?? null, raisedTo: lowest },
         "the fleet's tag-invalidation sequence went back (redis lost its data?); raised it, and local copies are read again from redis",
       );
       this.#deps.onRegression();
     }
-    this.#epoch = epoch;
+    this.#epoch = reply.epoch;
     if (seq !== undefined) this.#fleetGave(seq);
     const upTo = Math.max(seq ?? 0, lowest);
     if (upTo > this.#syncedUpTo || restarted) this.#syncedUpTo = upTo;
+    const apply = (namespace: string, tag: string | undefined, mode: Mode, number: number) => {
+      this.#deliver(namespace, { tag, mode, seq: number < lowest ? this.#ownNumber(lowest) : number });
+    };
     const records = reply.log;
     for (let i = 0; i + 1 < records.length; i += 2) {
       const member = parseMember(records[i] as string);
-      if (member === undefined) continue;
-      const [namespace, tag, mode] = member;
-      this.#deliver(namespace, { tag, mode, seq: Math.max(Number(records[i + 1]), lowest) });
+      if (member !== undefined) apply(member[0], member[1], member[2], Number(records[i + 1]));
     }
     const floors = reply.floors;
     for (let i = 0; i + 1 < floors.length; i += 2) {
       const floor = parseFloor(floors[i] as string);
-      if (floor === undefined) continue;
-      this.#deliver(floor[0], {
-        tag: undefined,
-        mode: floor[1],
-        seq: Math.max(Number(floors[i + 1]), lowest),
-      });
+      if (floor !== undefined) apply(floor[0], undefined, floor[1], Number(floors[i + 1]));
+    }
+    // The fleet goes on above every number this process gave on its own.
+    if (this.#unraised || (seq !== undefined && seq < this.#heardMax)) {
+      const raised = await this.#raise(Math.max(this.#heardMax, this.#localMax));
+      this.#epoch = raised.epoch;
     }
   }
 
   /**
-   * Before a write to Redis: resolves `true` at once (undefined) unless this process gave a
-   * number of its own that the fleet's sequence has not reached yet; then raises the
-   * sequence first, and resolves whether it could (if not, the write stays local).
+   * Before a write to Redis: `undefined` (go ahead) unless this process gave a number of its
+   * own that the fleet's sequence has not reached yet; then raises the sequence first, and
+   * resolves whether it could (if not, the write stays local).
    */
   beforeWrite(): Promise<boolean> | undefined {
     if (!this.#unraised) return undefined;
-    this.#raising ??= this.#raise(this.#localMax).then(
-      () => true,
-      () => false,
-    );
-    const raising = this.#raising;
-    raising.then(() => {
-      if (this.#raising === raising) this.#raising = undefined;
-    });
-    return raising;
+    if (this.#raising === undefined) {
+      const raising = this.#raise(Math.max(this.#heardMax, this.#localMax)).then(
+        () => true,
+        () => false,
+      );
+      this.#raising = raising;
+      raising.then(() => {
+        if (this.#raising === raising) this.#raising = undefined;
+      });
+    }
+    return this.#raising;
   }
 
   async #raise(floor: number): Promise<{ seq: number; epoch: string }> {
