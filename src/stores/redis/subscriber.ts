@@ -45,6 +45,10 @@ export class Subscriber {
   /** When the current connection was opened or last lost: a handshake older than two periods is stuck. */
   #since = 0;
   readonly #onReady = () => this.#subscribe();
+  /** A (re)connection's handshake starts: its time counts from here, not from the loss. */
+  readonly #onConnect = () => {
+    this.#since = performance.now();
+  };
   readonly #onClose = () => {
     this.#since = performance.now();
     this.#lost("closed");
@@ -74,6 +78,7 @@ export class Subscriber {
     this.#pending = undefined;
     // ioredis prints unhandled "error" events; the connection state is what matters here.
     connection.on("error", noop);
+    connection.on("connect", this.#onConnect);
     connection.on("ready", this.#onReady);
     connection.on("close", this.#onClose);
     connection.on("message", this.#onMessage as (...args: never[]) => void);
@@ -84,6 +89,7 @@ export class Subscriber {
   /** Lets go of the current connection (it keeps its error listener) and opens a new one. */
   #replace(): void {
     const old = this.#connection;
+    old.removeListener("connect", this.#onConnect);
     old.removeListener("ready", this.#onReady);
     old.removeListener("close", this.#onClose);
     old.removeListener("message", this.#onMessage as (...args: never[]) => void);
@@ -138,6 +144,7 @@ export class Subscriber {
     this.#active = false;
     clearInterval(this.#timer);
     const connection = this.#connection;
+    connection.removeListener("connect", this.#onConnect);
     connection.removeListener("ready", this.#onReady);
     connection.removeListener("close", this.#onClose);
     connection.removeListener("message", this.#onMessage as (...args: never[]) => void);

@@ -93,7 +93,8 @@ export class RedisTags implements TagChannel {
       seq = await ran;
     } catch (error) {
       // Applied in this process all the same, numbered after everything it has heard.
-      this.#deliver(namespace, { tag, mode, seq: this.#ownNumber(this.#local.next(namespace)) });
+      const own = Math.max(this.#local.next(namespace), this.#heardMax + 1);
+      this.#deliver(namespace, { tag, mode, seq: this.#own(own) });
       throw new IsrRedisUnavailableError(
         "isr-plug: redis is unavailable; the tag was invalidated in this process only",
         { cause: error },
@@ -106,15 +107,11 @@ export class RedisTags implements TagChannel {
     this.#deliver(namespace, { tag, mode, seq });
   }
 
-  /**
-   * A number this process gives on its own, above everything it has heard (and at least
-   * `atLeast`): noted, so the fleet's sequence is raised above it before it matters.
-   */
-  #ownNumber(atLeast = Number.NEGATIVE_INFINITY): number {
-    const own = Math.max(atLeast, this.#heardMax + 1);
-    if (own > this.#localMax) this.#localMax = own;
+  /** Notes `number` as given by this process on its own, so the fleet's sequence is raised above it before it matters. */
+  #own(number: number): number {
+    if (number > this.#localMax) this.#localMax = number;
     this.#unraised = true;
-    return own;
+    return number;
   }
 
   subscribe(namespace: string, listener: (invalidation: TagInvalidation) => void): () => void {
@@ -135,7 +132,11 @@ export class RedisTags implements TagChannel {
     const inOrder = t.a > this.#lastAnnounced && t.a > this.#localMax;
     this.#lastAnnounced = t.a;
     this.#fleetGave(t.a);
-    this.#deliver(t.s, { tag: t.g, mode: t.m, seq: inOrder ? t.a : this.#ownNumber(t.a) });
+    this.#deliver(t.s, {
+      tag: t.g,
+      mode: t.m,
+      seq: inOrder ? t.a : this.#own(Math.max(t.a, this.#heardMax + 1)),
+    });
     if (!inOrder) this.#deps.suspect();
   }
 
@@ -163,7 +164,7 @@ export class RedisTags implements TagChannel {
     // applied with a number of this process's own, above everything it has heard.
     const lowest = restarted || regressed ? this.#heardMax + 1 : Number.NEGATIVE_INFINITY;
     if (regressed) {
-      this.#ownNumber(lowest);
+      this.#own(lowest);
       log.warn(
         { prefix: keys.prefix, was: this.#fleetMax, found: seq ?? null, raisedTo: lowest },
         "the fleet's tag-invalidation sequence went back (redis lost its data?); raised it, and local copies are read again from redis",
@@ -175,7 +176,7 @@ export class RedisTags implements TagChannel {
     const upTo = Math.max(seq ?? 0, lowest);
     if (upTo > this.#syncedUpTo || restarted) this.#syncedUpTo = upTo;
     const apply = (namespace: string, tag: string | undefined, mode: Mode, number: number) => {
-      this.#deliver(namespace, { tag, mode, seq: number < lowest ? this.#ownNumber(lowest) : number });
+      this.#deliver(namespace, { tag, mode, seq: number < lowest ? this.#own(lowest) : number });
     };
     const records = reply.log;
     for (let i = 0; i + 1 < records.length; i += 2) {
