@@ -28,9 +28,9 @@ describeRedis("announcements of entries already held", () => {
   it("a process that read an entry before its announcement arrived keeps its copy; a newer one still drops it", async () => {
     const prefix = stores.prefix();
     faults = await FaultProxy.start(server.port);
-    const a = await stores.open(server, { prefix });
+    const a = await stores.open(server, { prefix, commandTimeoutMs: 1_000 });
     // A long heartbeat: the pub/sub connection is held back below without being replaced.
-    const b = await stores.open(faults.port, { prefix, heartbeatMs: 5_000 });
+    const b = await stores.open(faults.port, { prefix, heartbeatMs: 5_000, commandTimeoutMs: 1_000 });
     await a.store.set("marker", entryOf("m1"), 60_000);
     expect((await b.store.get("marker"))?.value).toBe("m1");
     expect(isSync(b.store.get("marker"))).toBe(true);

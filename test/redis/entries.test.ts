@@ -81,7 +81,11 @@ describeRedis("poisoned entries in Redis (issue 11, item 5)", () => {
 
   it("each is a logged miss for every process, and the next fetch overwrites it", async () => {
     const logger = recordingLogger();
-    const { store, client } = await stores.open(server, { prefix: stores.prefix(), logger });
+    const { store, client } = await stores.open(server, {
+      prefix: stores.prefix(),
+      logger,
+      commandTimeoutMs: 1_000,
+    });
     const keys = new KeySpace(store.prefix);
     const isr = createIsr({ fetch: () => "fetched", tags: () => ["t"], store, namespace: "n", logger });
     for (const [i, text] of Object.values(POISONED).entries()) {

@@ -55,7 +55,8 @@ describeRedis("writes fenced against invalidations", () => {
     const prefix = stores.prefix();
     const faults = await FaultProxy.start(server.port);
     proxies.push(faults);
-    const a = await stores.open(server, { prefix });
+    const a = await stores.open(server, { prefix, commandTimeoutMs: 1_000 });
+    // B's command timeout stays 50 ms: the stall below must make its acquire time out.
     const b = await stores.open(faults.port, { prefix });
     const gate = deferred<void>();
     const started = deferred<void>();
@@ -96,9 +97,10 @@ describeRedis("writes fenced against invalidations", () => {
   it("a waiter that fetches after the holder failed writes only if no invalidation moved the key's fence meanwhile", async () => {
     const prefix = stores.prefix();
     const keys = new KeySpace(prefix);
-    const a = await stores.open(server, { prefix });
-    const b = await stores.open(server, { prefix });
-    const c = await stores.open(server, { prefix });
+    const generous = { prefix, commandTimeoutMs: 1_000 };
+    const a = await stores.open(server, generous);
+    const b = await stores.open(server, generous);
+    const c = await stores.open(server, generous);
     for (const invalidated of [true, false]) {
       const key = invalidated ? "k1" : "k2";
       const holder = heldProduce(a, key, "a", true);
@@ -126,8 +128,8 @@ describeRedis("writes fenced against invalidations", () => {
     try {
       const prefix = stores.prefix();
       const keys = new KeySpace(prefix);
-      const a = await stores.open(own, { prefix });
-      const b = await stores.open(own, { prefix });
+      const a = await stores.open(own, { prefix, commandTimeoutMs: 1_000 });
+      const b = await stores.open(own, { prefix, commandTimeoutMs: 1_000 });
       const holder = heldProduce(a, "k", "a", true);
       const held = a.store.coordinate("k", "miss", holder.produce, nothingSeen());
       await holder.started;

@@ -93,7 +93,12 @@ export class FleetWorker {
           reject(error);
         },
       });
-      this.#child.send({ id, command });
+      // A worker that died: the send fails (and the request with it), it does not throw.
+      this.#child.send({ id, command }, (error) => {
+        if (error === null) return;
+        this.#pending.get(id)?.reject(new Error(`worker ${this.id}: ${error.message}`));
+        this.#pending.delete(id);
+      });
     });
   }
 

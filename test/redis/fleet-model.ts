@@ -95,7 +95,7 @@ export async function runFleetModel(options: FleetModelOptions): Promise<FleetMo
   const heartbeatMs = options.heartbeatMs ?? 100;
   const boundMs = 4 * heartbeatMs;
   // After a fault heals: reconnection, resubscription, resync, a breaker probe.
-  const settleMs = 2 * boundMs + SOCKET_TIMEOUT_MS + 1_500;
+  const settleMs = 2 * boundMs + SOCKET_TIMEOUT_MS + 3_000;
   const keyCount = options.keys ?? 6;
   const groups = options.groups ?? 3;
   const random = generator(options.seed);

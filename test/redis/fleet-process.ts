@@ -26,6 +26,8 @@ export interface TestProcess extends OpenStore {
 /**
  * One "process" of a fleet inside the test: its own client (on `port`: Redis, or a fault
  * proxy in front of it), store and engine, with tagged values (`page:<path>` and `pages`).
+ * Its command timeout is 1 s unless given: on a loaded machine a 50 ms one may expire, and
+ * only tests about timeouts should see that.
  */
 export async function openProcess(
   stores: ReturnType<typeof storeFactory>,
@@ -37,7 +39,7 @@ export async function openProcess(
   const logger = recordingLogger();
   const store = await stores.open(
     port,
-    { ...options, logger },
+    { commandTimeoutMs: 1_000, ...options, logger },
     { retryStrategy: () => 20, ...clientOptions },
   );
   let fetches = 0;

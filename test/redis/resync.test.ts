@@ -51,7 +51,11 @@ describeRedis("fleet resync after connection faults", () => {
     const prefix = stores.prefix();
     const faults = await proxy();
     const a = await openProcess(stores, server.port, { prefix });
-    const b = await openProcess(stores, faults.port, { prefix, breakerCooldownMs: 100 });
+    const b = await openProcess(stores, faults.port, {
+      prefix,
+      breakerCooldownMs: 100,
+      commandTimeoutMs: 50,
+    });
     for (const path of ["/tagged", "/keyed"]) {
       await b.isr.get(path, path);
       expect(await b.isr.get(path, path)).toMatchObject({ state: "fresh", value: { n: expect.any(Number) } });
@@ -137,7 +141,12 @@ describeRedis("fleet resync after connection faults", () => {
   it("while it cannot hear and cannot read Redis, a process serves its copies as stale (refreshed from the origin), never as fresh", async () => {
     const prefix = stores.prefix();
     const faults = await proxy();
-    const b = await openProcess(stores, faults.port, { prefix, heartbeatMs: 50, breakerCooldownMs: 60_000 });
+    const b = await openProcess(stores, faults.port, {
+      prefix,
+      heartbeatMs: 50,
+      breakerCooldownMs: 60_000,
+      commandTimeoutMs: 50,
+    });
     await b.isr.get("/p", "/p");
     const held = await b.isr.get("/p", "/p");
     expect(held.state).toBe("fresh");
@@ -170,5 +179,27 @@ describeRedis("fleet resync after connection faults", () => {
     }
     // The first read after the stall, before any timer runs, is not served from the local copy.
     expect(isSync(b.store.get(storeKeyOf("/p")))).toBe(false);
+  });
+  it("a pub/sub connection replaced while it re-subscribes does not crash the process (ioredis leaves its own re-subscription unhandled)", async () => {
+    const prefix = stores.prefix();
+    const faults = await proxy();
+    const unhandled: unknown[] = [];
+    const record = (reason: unknown) => unhandled.push(reason);
+    process.on("unhandledRejection", record);
+    try {
+      const b = await openProcess(stores, faults.port, { prefix, heartbeatMs: 50 });
+      // The pub/sub connection is reset; the next one gets its handshake through, then its
+      // SUBSCRIBE is held: the store finds it stuck and replaces it while it re-subscribes.
+      faults.set("pubsub", "stall");
+      faults.reset("pubsub");
+      await vi.waitFor(() => expect(faults.live("pubsub")).toBe(1));
+      await new Promise((resolve) => setTimeout(resolve, 10 * 50));
+      faults.set("pubsub", "pass");
+      await vi.waitFor(() => expect(b.store.available).toBe(true), { timeout: 5_000 });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off("unhandledRejection", record);
+    }
   });
 });

@@ -16,7 +16,8 @@ export interface RedisConnection {
   get(key: string): Promise<string | null>;
   call(command: string, ...args: (string | number)[]): Promise<unknown>;
   defineCommand(name: string, definition: { numberOfKeys: number; lua: string }): void;
-  duplicate(): RedisConnection;
+  /** A `Redis` takes options to override; a `Cluster` takes startup nodes first (not used here). */
+  duplicate(override?: { autoResubscribe?: boolean }): RedisConnection;
   connect(): Promise<void>;
   subscribe(channel: string): Promise<unknown>;
   quit(): Promise<unknown>;

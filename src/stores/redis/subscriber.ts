@@ -72,7 +72,14 @@ export class Subscriber {
   }
 
   #open(): void {
-    const connection = this.#client.duplicate();
+    // This class subscribes on every "ready" itself. ioredis's own re-subscription after a
+    // reconnection leaves its promise unhandled: a connection lost again before the answer
+    // would crash the process (an unhandled rejection). A Cluster re-subscribes on a
+    // connection of its own, and handles it.
+    const connection =
+      typeof this.#client.nodes === "function"
+        ? this.#client.duplicate()
+        : this.#client.duplicate({ autoResubscribe: false });
     this.#connection = connection;
     this.#since = performance.now();
     this.#pending = undefined;
