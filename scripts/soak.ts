@@ -1,9 +1,11 @@
 /**
  * Soak: SOAK_SECONDS (default 60) of mixed load over real HTTP on 127.0.0.1 against an
  * origin that fails, hangs and crawls, with Redis restarts when redis-server is installed;
- * then the model test with many more scenarios. Prints requests, errors, hung requests,
- * fetches per key, unhandled rejections and peak memory; exits non-zero on any hang,
- * server error, unhandled rejection or model failure. Not part of `npm test`.
+ * then the model test with many more scenarios; then, with redis-server, the long fleet model
+ * check (SOAK_FLEET_STEPS steps, default 2000, of 4 processes under connection, Redis and
+ * clock faults; SOAK_FLEET_SEED replays a run). Prints requests, errors, hung requests,
+ * fetches per key, unhandled rejections and peak memory; exits non-zero on any hang, server
+ * error, unhandled rejection, model failure or fleet violation. Not part of `npm test`.
  *   npm run soak            SOAK_SECONDS=20 npm run soak            SOAK_REDIS=0 npm run soak
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
@@ -117,6 +119,7 @@ async function main(): Promise<void> {
     timeoutMs: 250,
     errorBackoff: { minMs: 100, maxMs: 2_000 },
     maxConcurrentFetches: 50,
+    namespace: "settings",
     store,
     logger: quietLogger,
   });
@@ -216,14 +219,52 @@ async function main(): Promise<void> {
     stdio: "inherit",
     env: { ...process.env, MODEL_RUNS: String(modelRuns) },
   });
+  const fleetViolations = redis === undefined ? 0 : await fleetModel();
   const failed =
     counts.hung > 0 ||
     counts.serverErrors > 0 ||
     counts.clientErrors > 0 ||
     unhandled > 0 ||
-    model.status !== 0;
+    model.status !== 0 ||
+    fleetViolations > 0;
   console.log(failed ? "\nSOAK FAILED" : "\nsoak passed");
   process.exit(failed ? 1 : 0);
+}
+
+/** The long fleet model check (test/redis/fleet-model.ts); resolves how many violations it found. */
+async function fleetModel(): Promise<number> {
+  const { runFleetModel } = await import("../test/redis/fleet-model.js");
+  const steps = Number(process.env.SOAK_FLEET_STEPS ?? 2_000);
+  const seed = Number(process.env.SOAK_FLEET_SEED ?? Math.floor(Math.random() * 2 ** 31));
+  console.log(`\nfleet model check: 4 processes, ${steps} steps, seed ${seed}…`);
+  const report = await runFleetModel({ processes: 4, steps, seed });
+  console.log("| metric | value |\n|---|---|");
+  const rows: [string, string | number][] = [
+    ["requests", report.requests],
+    ["failed requests", report.failed],
+    [
+      "answers by state",
+      Object.entries(report.states)
+        .map(([state, n]) => `${state} ${n}`)
+        .join(", "),
+    ],
+    [
+      "invalidations done / refused (Redis unreachable)",
+      `${report.invalidations.done} / ${report.invalidations.refused}`,
+    ],
+    [
+      "faults",
+      Object.entries(report.faults)
+        .map(([fault, n]) => `${fault} ${n}`)
+        .join(", "),
+    ],
+    ["answers checked against an invalidation", report.checked],
+    ["writes stored / refused / failed / kept locally", Object.values(report.writes).join(" / ")],
+    ["violations", report.violations.length],
+  ];
+  for (const [name, value] of rows) console.log(`| ${name} | ${value} |`);
+  for (const violation of report.violations.slice(0, 20)) console.log(`  violation: ${violation}`);
+  return report.violations.length + report.failed;
 }
 
 const quietLogger = { debug() {}, info() {}, warn() {}, error() {} };

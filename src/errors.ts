@@ -92,6 +92,19 @@ export class IsrRedisUnavailableError extends IsrError {
 }
 
 /**
+ * A Redis command did not answer within the fleet store's `commandTimeoutMs`. It reaches you
+ * as the `cause` of an `IsrRedisUnavailableError`, and in the store's log lines.
+ */
+export class IsrRedisTimeoutError extends IsrError {
+  readonly timeoutMs: number;
+  constructor(timeoutMs: number) {
+    super(`isr-plug: redis did not answer within ${timeoutMs} ms`, "ISR_REDIS_TIMEOUT");
+    this.name = "IsrRedisTimeoutError";
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/**
  * Builds an error without capturing a stack trace. Refusals under a flood (`maxKeys`,
  * `maxQueuedFetches`) are answered with one of these per request: a stack trace per refused
  * request would cost more than the request costs its sender, and a shared instance would

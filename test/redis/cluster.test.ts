@@ -20,13 +20,14 @@ const entryOf = (value: unknown, now = Date.now()): StoreEntry => ({
 describeRedis("redis store on a Redis Cluster", () => {
   let server: RedisServer;
   const opened: { store: RedisStore; client: Cluster }[] = [];
-  const open = async (prefix: string) => {
+  const open = async (prefix: string, heartbeatMs?: number) => {
     const client = new Cluster([{ host: "127.0.0.1", port: server.port }]);
     const noop = () => {};
     const store = createRedisStore({
       client,
       prefix,
       logger: { debug: noop, info: noop, warn: noop, error: noop },
+      ...(heartbeatMs === undefined ? {} : { heartbeatMs }),
     });
     opened.push({ store, client });
     await vi.waitFor(() => expect(store.available).toBe(true), { timeout: 5_000 });
@@ -87,5 +88,14 @@ describeRedis("redis store on a Redis Cluster", () => {
     expect(results.every((result) => result.value === 1)).toBe(true);
     expect(source.calls).toBe(1);
     await Promise.all([onA.close(), onB.close()]);
+  });
+
+  it("stays in sync past the heard-within bound: heartbeats go through the Cluster's subscriber", async () => {
+    const { store } = await open("c3:", 50);
+    // Past the bound, only answered heartbeats keep (or bring back) the store in sync.
+    await new Promise((resolve) => setTimeout(resolve, 3 * store.heardWithinMs));
+    await vi.waitFor(() => expect(store.stats().inSync).toBe(true));
+    await store.set("k", entryOf("v"), 60_000);
+    expect((store.get("k") as StoreEntry).value).toBe("v");
   });
 });

@@ -93,7 +93,12 @@ export class FleetWorker {
           reject(error);
         },
       });
-      this.#child.send({ id, command });
+      // A worker that died: the send fails (and the request with it), it does not throw.
+      this.#child.send({ id, command }, (error) => {
+        if (error === null) return;
+        this.#pending.get(id)?.reject(new Error(`worker ${this.id}: ${error.message}`));
+        this.#pending.delete(id);
+      });
     });
   }
 
@@ -102,7 +107,7 @@ export class FleetWorker {
   }
 
   get(key: string, engine?: string) {
-    return this.request<{ value: unknown; state: string }>({
+    return this.request<{ value: unknown; state: string; ageMs: number }>({
       cmd: "get",
       key,
       ...(engine ? { engine } : {}),
@@ -111,6 +116,10 @@ export class FleetWorker {
 
   invalidate(key: string) {
     return this.request<{ startedAt: number; resolvedAt: number }>({ cmd: "invalidate", key });
+  }
+
+  invalidateTag(tag: string, mode: "soft" | "hard", engine?: string) {
+    return this.request({ cmd: "invalidate-tag", tag, mode, ...(engine ? { engine } : {}) });
   }
 
   mode(key: string, mode: FetchMode) {
@@ -135,6 +144,11 @@ export class FleetWorker {
       { cmd: "load", keys, lanes, hangMs, ...(engine ? { engine } : {}) },
       120_000,
     );
+  }
+
+  /** From now on, an answer for `key` below `version` counts as an old value. Resolves the worker's clock. */
+  expect(key: string, version: number) {
+    return this.request<number>({ cmd: "expect", key, version });
   }
 
   stopLoad() {

@@ -24,6 +24,11 @@ const drops: { key: string; change: string; at: number }[] = [];
 let fetchDelayMs = 10;
 let id = "";
 let loadStop: (() => void) | undefined;
+/**
+ * Versions announced by the parent after an invalidation, with when: an answer below one, to
+ * a request made after that, is an old value.
+ */
+const expected = new Map<string, { version: number; since: number }>();
 
 function record(level: string) {
   return (fields: object, message: string) => {
@@ -44,26 +49,40 @@ const logger = {
   isLevelEnabled: () => true,
 };
 
+let originUrl: string | undefined;
+
 async function fetchValue(key: string): Promise<FleetValue> {
   const n = (fetchCounts.get(key) ?? 0) + 1;
   fetchCounts.set(key, n);
   const mode = modes.get(key) ?? "delay";
   send({ event: "fetch-started", worker: id, key });
+  // Read first, then wait: the value is the origin's as the fetch started.
+  const v =
+    originUrl === undefined
+      ? undefined
+      : ((await (await fetch(`${originUrl}/${encodeURIComponent(key)}`)).json()) as { v: number }).v;
   if (mode === "hang") await new Promise(() => {});
   if (mode === "gate")
     await new Promise<void>((resolve) => gates.set(key, [...(gates.get(key) ?? []), resolve]));
   else await new Promise((resolve) => setTimeout(resolve, fetchDelayMs));
-  return { worker: id, key, n };
+  return v === undefined ? { worker: id, key, n } : { worker: id, key, n, v };
 }
 
 function init(options: WorkerInit): Promise<void> {
   id = options.id;
   fetchDelayMs = options.fetchDelayMs ?? fetchDelayMs;
-  client = new Redis({ port: options.port, host: "127.0.0.1", retryStrategy: () => 50 });
+  originUrl = options.originUrl;
+  clockOffset = options.skewMs ?? 0;
+  client = new Redis({
+    port: options.port,
+    host: "127.0.0.1",
+    retryStrategy: () => 50,
+    ...(options.socketTimeoutMs === undefined ? {} : { socketTimeout: options.socketTimeoutMs }),
+  });
   client.on("error", () => {});
   const clock = () => Date.now() + clockOffset;
   store = createRedisStore({ client, prefix: options.prefix, logger, now: clock, ...options.store });
-  for (const [name, profile] of Object.entries(options.engines)) {
+  for (const [name, { tagGroups, ...profile }] of Object.entries(options.engines)) {
     engines.set(
       name,
       createIsr<FleetValue, void>({
@@ -72,6 +91,9 @@ function init(options: WorkerInit): Promise<void> {
         now: clock,
         logger,
         namespace: name,
+        ...(tagGroups === undefined
+          ? {}
+          : { tags: (value: FleetValue) => [`g${Number(value.key.slice(1)) % tagGroups}`] }),
         ...profile,
       }),
     );
@@ -112,6 +134,8 @@ async function load(keys: string[], lanes: number, hangMs: number, name?: string
     maxMs: 0,
     states: { fresh: 0, stale: 0, miss: 0 },
     errors: [],
+    old: { fresh: 0, stale: 0, miss: 0 },
+    lastOldAt: { fresh: null, stale: null, miss: null },
   };
   let stopped = false;
   const stop = new Promise<void>((resolve) => {
@@ -127,8 +151,15 @@ async function load(keys: string[], lanes: number, hangMs: number, name?: string
         stats.hung += 1;
       }, hangMs);
       try {
-        const result = await isr.get(keys[i % keys.length] as string);
+        const key = keys[i % keys.length] as string;
+        const askedAt = now();
+        const result = await isr.get(key);
         stats.states[result.state] += 1;
+        const floor = expected.get(key);
+        if (floor !== undefined && askedAt > floor.since && (result.value.v ?? 0) < floor.version) {
+          stats.old[result.state] += 1;
+          stats.lastOldAt[result.state] = now();
+        }
       } catch (error) {
         stats.failed += 1;
         if (stats.errors.length < 5) stats.errors.push(String(error));
@@ -156,13 +187,16 @@ async function handle(command: WorkerCommand): Promise<unknown> {
       return burst(command.key, command.n, command.engine);
     case "get": {
       const result = await engine(command.engine).get(command.key);
-      return { value: result.value, state: result.state };
+      return { value: result.value, state: result.state, ageMs: result.ageMs };
     }
     case "invalidate": {
       const startedAt = now();
       await engine(command.engine).invalidate(command.key);
       return { startedAt, resolvedAt: now() };
     }
+    case "invalidate-tag":
+      await engine(command.engine).invalidateTag(command.tag, { mode: command.mode });
+      return undefined;
     case "mode":
       if (command.mode === "delay") modes.delete(command.key);
       else modes.set(command.key, command.mode);
@@ -178,6 +212,9 @@ async function handle(command: WorkerCommand): Promise<unknown> {
       return undefined;
     case "load":
       return load(command.keys, command.lanes, command.hangMs, command.engine);
+    case "expect":
+      expected.set(command.key, { version: command.version, since: now() });
+      return now();
     case "stop-load":
       loadStop?.();
       return undefined;
@@ -185,6 +222,7 @@ async function handle(command: WorkerCommand): Promise<unknown> {
       return {
         fetches: Object.fromEntries(fetchCounts),
         available: store?.available === true,
+        store: store?.stats(),
         logs: Object.fromEntries(logCounts),
         drops: [...drops],
       };

@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import { createIsr, type StoreEntry } from "../../src/index.js";
 import { encodeKey, namespacePrefix } from "../../src/key.js";
 import { KeySpace } from "../../src/stores/redis/keys.js";
+import { SCRIPT_COMMANDS } from "../../src/stores/redis/scripts.js";
 import { countingFetch, deferred, fakeClock } from "../helpers.js";
 import { describeRedis, type RedisServer, sleep, startRedis } from "./redis-server.js";
 import { nothingSeen, type OpenStore, storeFactory } from "./stores.js";
@@ -153,9 +154,10 @@ describeRedis("redis fetch leases (fleet single-flight)", () => {
       const clock = fakeClock(Date.now());
       const [a, b] = (await pair({ now: clock.now })) as [OpenStore, OpenStore];
       const client = b.client as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
-      const acquire = client.isrPlug1Acquire as (...args: unknown[]) => Promise<unknown>;
+      const name = SCRIPT_COMMANDS.acquire.name;
+      const acquire = client[name] as (...args: unknown[]) => Promise<unknown>;
       const storeKey = encodeKey(namespacePrefix("data"), "k");
-      client.isrPlug1Acquire = async (...args: unknown[]) => {
+      client[name] = async (...args: unknown[]) => {
         await a.store.set(storeKey, entryOf("from a", clock.now()), 120_000);
         return acquire.apply(b.client, args);
       };

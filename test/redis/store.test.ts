@@ -59,6 +59,7 @@ describe("createRedisStore options", () => {
       commandTimeoutMs: 50,
       breakerThreshold: 3,
       breakerCooldownMs: 1_000,
+      heartbeatMs: 500,
     });
   });
 });

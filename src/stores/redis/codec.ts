@@ -24,6 +24,15 @@ function safeReviver(key: string, value: unknown): unknown {
   return value;
 }
 
+/**
+ * Whether a JSON text may hold one of the keys the reviver drops. A key can only be spelled
+ * two ways in JSON: literally, or with `\u` escapes (`"\u005f_proto__"`); no other escape
+ * yields a letter or an underscore. So a text without the words and without `\u` cannot.
+ */
+function mayHoldUnsafeKeys(text: string): boolean {
+  return text.includes("__proto__") || text.includes("constructor") || text.includes("\\u");
+}
+
 /** The default serializer: JSON, parsed safely. A value JSON cannot hold is an error. */
 export const jsonSerializer: RedisSerializer = Object.freeze({
   serialize(record: unknown): string {
@@ -37,19 +46,25 @@ export const jsonSerializer: RedisSerializer = Object.freeze({
   },
   deserialize(text: string): unknown {
     // The reviver costs a call per node; only documents that could carry the keys pay it.
-    return text.includes("__proto__") || text.includes("constructor")
-      ? JSON.parse(text, safeReviver)
-      : JSON.parse(text);
+    return mayHoldUnsafeKeys(text) ? JSON.parse(text, safeReviver) : JSON.parse(text);
   },
 });
 
 const VERSION = "i1";
 const FIELD_NAME = /^\w+$/;
+const NONCE = /^\S+$/;
+const MAX_TAGS = 64;
+const MAX_TAG_LENGTH = 256;
+
+/** The numeric fields of an entry, which travel in the header (Lua reads them, Infinity survives). */
+const TIMES = ["storedAt", "staleAt", "expiresAt"] as const;
+const OPTIONAL_NUMBERS = ["staleIfErrorUntil", "tagSeq"] as const;
+const NUMBERS: ReadonlySet<string> = new Set([...TIMES, ...OPTIONAL_NUMBERS]);
 
 /**
  * Stored form: a header line `i1 <nonce> <keepUntil> name=number ...` holding every numeric
  * field of the entry (so Lua can compare times, and Infinity survives), then the serialized
- * rest (`value` and any other field, such as tags). The nonce names this one write.
+ * rest (`value` and `tags`). The nonce names this one write.
  */
 export function encodeEntry(
   entry: StoreEntry,
@@ -75,13 +90,46 @@ export interface Decoded {
   keepUntil: number;
 }
 
-/** Reads a stored entry; throws on anything malformed (the caller treats it as a miss). */
+/** A malformed stored entry: the caller logs it and treats it as a miss. */
+export class MalformedEntryError extends TypeError {
+  constructor(reason: string) {
+    super(`not a valid isr-plug entry: ${reason}`);
+    this.name = "MalformedEntryError";
+  }
+}
+
+/**
+ * Reads a stored entry, checking every field, since anything may sit in Redis (another
+ * version, another program, a bad write): the header's numbers, the record's shape, the
+ * tags. Only the fields an entry has are kept. Throws `MalformedEntryError` on anything else.
+ */
 export function decodeEntry(text: string, serializer: RedisSerializer): Decoded {
   const end = text.indexOf("\n");
-  const parts = (end < 0 ? text : text.slice(0, end)).split(" ");
-  if (end < 0 || parts[0] !== VERSION || parts.length < 3) throw new TypeError("not an isr-plug entry");
+  if (end < 0) throw new MalformedEntryError("no header line");
+  const parts = text.slice(0, end).split(" ");
+  if (parts[0] !== VERSION || parts.length < 3) throw new MalformedEntryError("no i1 header");
   const nonce = parts[1] as string;
+  if (!NONCE.test(nonce)) throw new MalformedEntryError("no nonce");
   const keepUntil = Number(parts[2]);
+  if (Number.isNaN(keepUntil)) throw new MalformedEntryError("no keepUntil");
+  const entry: Record<string, unknown> = {};
+  for (let i = 3; i < parts.length; i++) {
+    const part = parts[i] as string;
+    const at = part.indexOf("=");
+    const name = part.slice(0, at);
+    if (at < 1 || !FIELD_NAME.test(name)) throw new MalformedEntryError(`bad header field ${part}`);
+    // A field of a later version is skipped; a known one must be a number.
+    if (!NUMBERS.has(name)) continue;
+    const value = Number(part.slice(at + 1));
+    if (Number.isNaN(value)) throw new MalformedEntryError(`${name} is not a number`);
+    entry[name] = value;
+  }
+  if (!Number.isFinite(entry.storedAt)) throw new MalformedEntryError("storedAt is not a finite number");
+  for (const name of TIMES) {
+    if (typeof entry[name] !== "number") throw new MalformedEntryError(`no ${name}`);
+  }
+  if (entry.tagSeq !== undefined && !Number.isFinite(entry.tagSeq))
+    throw new MalformedEntryError("tagSeq is not a finite number");
   const record = serializer.deserialize(text.slice(end + 1));
   if (
     record === null ||
@@ -89,79 +137,27 @@ export function decodeEntry(text: string, serializer: RedisSerializer): Decoded 
     Array.isArray(record) ||
     !Object.hasOwn(record, "value")
   ) {
-    throw new TypeError("the stored record has no value");
+    throw new MalformedEntryError("the stored record has no value");
   }
-  const entry: Record<string, unknown> = {};
-  for (const [name, field] of Object.entries(record)) {
-    if (name !== "__proto__") entry[name] = field;
-  }
-  for (let i = 3; i < parts.length; i++) {
-    const part = parts[i] as string;
-    const at = part.indexOf("=");
-    const name = part.slice(0, at);
-    if (at < 1 || !FIELD_NAME.test(name) || name === "value") throw new TypeError(`bad header field ${part}`);
-    entry[name] = Number(part.slice(at + 1));
-  }
-  for (const name of ["storedAt", "staleAt", "expiresAt"]) {
-    if (typeof entry[name] !== "number" || Number.isNaN(entry[name])) throw new TypeError(`no ${name}`);
-  }
-  if (Number.isNaN(keepUntil)) throw new TypeError("no keepUntil");
+  const { value, tags } = record as { value: unknown; tags?: unknown };
+  entry.value = value;
+  if (tags !== undefined) entry.tags = checkStoredTags(tags);
   return { entry: entry as unknown as StoreEntry, nonce, keepUntil };
+}
+
+/** Tags as the engine writes them: an array of at most 64 distinct strings of 1 to 256 characters. */
+function checkStoredTags(tags: unknown): readonly string[] {
+  if (!Array.isArray(tags) || tags.length > MAX_TAGS)
+    throw new MalformedEntryError("tags is not a tag array");
+  for (const tag of tags) {
+    if (typeof tag !== "string" || tag.length === 0 || tag.length > MAX_TAG_LENGTH)
+      throw new MalformedEntryError("tags holds something other than a tag");
+  }
+  return tags as string[];
 }
 
 /** The nonce of a stored entry, or "" when it has none. */
 export function nonceOf(text: string): string {
   const match = /^i1 (\S+)/.exec(text);
   return match?.[1] ?? "";
-}
-
-/** What one store announces to the others: set, deleted, lease released (failed), cleared, tag invalidated. */
-export interface Message {
-  /** Instance id of the sender, so a store ignores its own announcements. */
-  i: string;
-  o: "s" | "d" | "r" | "c" | "t";
-  /** The store key ("" for a clear). */
-  k: string;
-  /** 1 when a released lease's fetch failed. */
-  f?: 1;
-  /** Nonce of the entry a set stored. */
-  n?: string;
-  /** A tag invalidation: namespace, tag, mode, sequence number. */
-  t?: { s: string; g: string; m: "soft" | "hard"; a: number };
-}
-
-export function encodeMessage(message: Message): string {
-  return JSON.stringify(message);
-}
-
-/** Parses a channel message; anything unexpected is ignored (undefined). */
-export function decodeMessage(text: string): Message | undefined {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (parsed === null || typeof parsed !== "object") return undefined;
-  const { i, o, k, f, n, t } = parsed as Record<string, unknown>;
-  if (typeof i !== "string" || typeof k !== "string") return undefined;
-  if (o !== "s" && o !== "d" && o !== "r" && o !== "c" && o !== "t") return undefined;
-  const message: Message = { i, o, k };
-  if (f === 1) message.f = 1;
-  if (typeof n === "string") message.n = n;
-  if (o === "t") {
-    const tag = t as Record<string, unknown> | null;
-    if (tag === null || typeof tag !== "object") return undefined;
-    const { s, g, m, a } = tag;
-    if (
-      typeof s !== "string" ||
-      typeof g !== "string" ||
-      (m !== "soft" && m !== "hard") ||
-      typeof a !== "number"
-    ) {
-      return undefined;
-    }
-    message.t = { s, g, m, a };
-  }
-  return message;
 }

@@ -36,7 +36,15 @@ export class KeySpace {
   }
 
   /**
-   * Tag invalidations (a sorted set by time) and the floors of those trimmed from it (a
+   * The key's fence: a version an invalidation changes, read before a fetch that may have to
+   * write without the lease (see scripts.ts). Short-lived; only contended keys have one.
+   */
+  fence(key: string): string {
+    return `${this.prefix}{${tagOf(key)}}:fence`;
+  }
+
+  /**
+   * Tag invalidations (a sorted set by sequence number) and the floors of those trimmed from it (a
    * hash), in one slot. `~` cannot start an engine key, so no entry meets them.
    */
   get tagLog(): string {
@@ -52,7 +60,22 @@ export class KeySpace {
     return `${this.prefix}{~tags}:seq`;
   }
 
-  /** SCAN pattern of every key of this prefix (entries and leases), after ioredis's `keyPrefix`. */
+  /** Changes whenever the sequence starts again (a Redis that lost its data). */
+  get tagEpoch(): string {
+    return `${this.prefix}{~tags}:epoch`;
+  }
+
+  /** A key written (briefly) to learn whether a Redis that refused writes takes them again. */
+  get probe(): string {
+    return `${this.prefix}{~probe}`;
+  }
+
+  /** The keys of the tag record, for the scripts that read or change it together. */
+  get tagRecord(): { log: string; floors: string; seq: string; epoch: string } {
+    return { log: this.tagLog, floors: this.tagFloors, seq: this.tagSeq, epoch: this.tagEpoch };
+  }
+
+  /** SCAN pattern of every key of this prefix (entries, leases, fences, tags), after ioredis's `keyPrefix`. */
   pattern(keyPrefix = ""): string {
     return `${(keyPrefix + this.prefix).replace(GLOB_SPECIAL, "\\$&")}{*`;
   }

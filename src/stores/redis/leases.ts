@@ -1,15 +1,27 @@
 import type { Log } from "../../log.js";
 import type { FetchPurpose, StoreEntry } from "../store.js";
-import type { Scripts } from "./client.js";
-import { encodeMessage } from "./codec.js";
 import type { KeySpace } from "./keys.js";
-import type { RedisLink } from "./link.js";
+import { CommandNotSentError, isReplyError, type RedisLink } from "./link.js";
+import { encodeMessage } from "./messages.js";
+import type { AcquireReply, Fence, Scripts } from "./scripts.js";
 
 /** Why a waiting process looks again: the key changed, its lease was released (after a failed fetch), or time is up. */
 export type WakeReason = "changed" | "released" | "failed" | "timeout" | "resync" | "closed";
 
 /** The one entry the lease owner's peers accept: decoded, or undefined if malformed. */
 export type DecodeEntry = (key: string, text: string) => StoreEntry | undefined;
+
+/**
+ * What a fetch may write to Redis with: the lease it holds, or else the key's fence read
+ * before it started. With neither (Redis could not be asked), it writes nothing to Redis.
+ */
+export interface WritePermit {
+  readonly token?: string;
+  readonly fence?: Fence;
+}
+
+/** Fetches, stores (through the store's `set`, which reads the permit) and resolves with the entry. */
+export type Produce = (permit: WritePermit) => Promise<StoreEntry>;
 
 export interface LeaseDeps {
   scripts: Scripts;
@@ -22,6 +34,10 @@ export interface LeaseDeps {
   decode: DecodeEntry;
   /** True while announcements are heard, so a waiter can sleep until one arrives. */
   listening: () => boolean;
+  /** How long a fence is good for (see scripts.ts). */
+  fenceMs: number;
+  /** Redis refused a lease with an error reply (a full memory, say). */
+  refused: (key: string, error: unknown) => void;
 }
 
 interface Waiter {
@@ -44,19 +60,12 @@ function noop(): void {}
  */
 export class Leases {
   readonly #deps: LeaseDeps;
-  /** Leases this process holds, by key: `set` writes through them. */
-  readonly #owned = new Map<string, string>();
   readonly #waiters = new Map<string, Set<(reason: WakeReason) => void>>();
   readonly #renewals = new Set<ReturnType<typeof setInterval>>();
   #counter = 0;
 
   constructor(deps: LeaseDeps) {
     this.#deps = deps;
-  }
-
-  /** The token of the lease this process holds on `key`, if any. */
-  tokenOf(key: string): string | undefined {
-    return this.#owned.get(key);
   }
 
   /**
@@ -69,12 +78,13 @@ export class Leases {
   async coordinate(
     key: string,
     purpose: FetchPurpose,
-    produce: () => Promise<StoreEntry>,
+    produce: Produce,
     seen: string | undefined,
     signal: AbortSignal | undefined,
   ): Promise<StoreEntry | undefined> {
     const token = `${this.#deps.instanceId}.${++this.#counter}`;
-    let field = seen === undefined ? "" : purpose === "refresh" ? "staleAt" : "expiresAt";
+    let field: "" | "staleAt" | "expiresAt" =
+      seen === undefined ? "" : purpose === "refresh" ? "staleAt" : "expiresAt";
     let exclude = seen ?? "";
     for (;;) {
       signal?.throwIfAborted();
@@ -82,34 +92,45 @@ export class Leases {
       const waiter = purpose === "refresh" ? undefined : this.#register(key, signal);
       try {
         const asked = this.#deps.link.run(() =>
-          this.#deps.scripts.acquire(
-            this.#deps.keys.entry(key),
-            this.#deps.keys.lease(key),
+          this.#deps.scripts.acquire({
+            entry: this.#deps.keys.entry(key),
+            lease: this.#deps.keys.lease(key),
+            fence: this.#deps.keys.fence(key),
             token,
-            this.#deps.leaseMs,
-            this.#deps.now(),
+            leaseMs: this.#deps.leaseMs,
+            now: this.#deps.now(),
             field,
             exclude,
-          ),
+            fenceMs: this.#deps.fenceMs,
+          }),
         );
-        if (asked === undefined) return await produce();
-        let reply: unknown[];
+        if (asked === undefined) return await produce({});
+        let reply: AcquireReply;
         try {
-          reply = (await asked) as unknown[];
-        } catch {
-          this.#abandon(key, token);
-          return await produce();
+          reply = await asked;
+        } catch (error) {
+          // An acquire that was sent may have taken the lease all the same.
+          if (!(error instanceof CommandNotSentError)) this.#abandon(key, token);
+          if (isReplyError(error)) this.#deps.refused(key, error);
+          return await produce({});
         }
-        const [kind, detail, pttl] = reply as [number, string, number | undefined];
-        if (kind === 2) return await this.#produceOwned(key, token, produce);
-        if (kind === 1) return this.#deps.decode(key, detail) ?? (await produce());
+        if (reply.kind === "taken") return await this.#produceOwned(key, token, produce);
+        if (reply.kind === "usable") {
+          const entry = this.#deps.decode(key, reply.entry);
+          if (entry !== undefined) return entry;
+          // Malformed: take the lease and fetch, whatever is stored.
+          field = "";
+          exclude = "";
+          continue;
+        }
         if (purpose === "refresh" || waiter === undefined) return undefined;
         // From now on only an entry written after this look is the owner's.
         field = "expiresAt";
-        exclude = detail;
-        const reason = await waiter.wait(this.#waitMs(pttl));
+        exclude = reply.nonce;
+        const reason = await waiter.wait(this.#waitMs(reply.pttl));
         signal?.throwIfAborted();
-        if (reason === "failed" || reason === "closed") return await produce();
+        // The holder's fetch failed: fetch now, without the lease, fenced as of the look above.
+        if (reason === "failed" || reason === "closed") return await produce({ fence: reply.fence });
       } finally {
         waiter?.cancel();
       }
@@ -167,20 +188,18 @@ export class Leases {
     };
   }
 
-  async #produceOwned(key: string, token: string, produce: () => Promise<StoreEntry>): Promise<StoreEntry> {
-    this.#owned.set(key, token);
+  async #produceOwned(key: string, token: string, produce: Produce): Promise<StoreEntry> {
     const timer = setInterval(() => this.#renew(key, token, timer), Math.floor(this.#deps.leaseMs / 3));
     timer.unref?.();
     this.#renewals.add(timer);
     let failed = true;
     try {
-      const entry = await produce();
+      const entry = await produce({ token });
       failed = false;
       return entry;
     } finally {
       clearInterval(timer);
       this.#renewals.delete(timer);
-      if (this.#owned.get(key) === token) this.#owned.delete(key);
       // Sent now, before the next acquire of this key can be: one connection keeps the order.
       this.#release(key, token, failed);
     }

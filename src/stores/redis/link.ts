@@ -1,53 +1,58 @@
-import { IsrError } from "../../errors.js";
+import { IsrRedisTimeoutError } from "../../errors.js";
+import { withDeadline } from "../../fetch/deadline.js";
 import type { Log } from "../../log.js";
 import type { RedisConnection } from "./client.js";
 
-/** A Redis command that did not answer within `commandTimeoutMs`. */
-export class RedisTimeoutError extends IsrError {
-  constructor(ms: number) {
-    super(`isr-plug: redis did not answer within ${ms} ms`, "ISR_REDIS_TIMEOUT");
-    this.name = "RedisTimeoutError";
+const TIMED_OUT = Symbol("timed out");
+
+/**
+ * Settles like `pending`, or rejects with `IsrRedisTimeoutError` once `ms` have passed: the
+ * engine's `withDeadline`, plus one more turn of the event loop when the deadline passes.
+ * Timers run before the poll phase, so on a loaded process a reply that already sits in the
+ * socket would lose to the timer and count as an outage; `setImmediate` runs after the poll
+ * phase, once that reply has been read, so it wins.
+ */
+export function bounded<T>(pending: PromiseLike<T>, ms: number): Promise<T> {
+  let outcome: { ok: true; value: T } | { ok: false; error: unknown } | undefined;
+  pending.then(
+    (value) => {
+      outcome = { ok: true, value };
+    },
+    (error: unknown) => {
+      outcome = { ok: false, error };
+    },
+  );
+  return withDeadline(pending, ms, () => TIMED_OUT).catch(
+    (error: unknown) =>
+      new Promise<T>((resolve, reject) => {
+        if (error !== TIMED_OUT) {
+          reject(error);
+          return;
+        }
+        setImmediate(() => {
+          if (outcome === undefined) reject(new IsrRedisTimeoutError(ms));
+          else if (outcome.ok) resolve(outcome.value);
+          else reject(outcome.error);
+        });
+      }),
+  );
+}
+
+/** A command that was never sent: the first connection did not come up in time. */
+export class CommandNotSentError extends Error {
+  constructor() {
+    super("isr-plug: redis is not connected yet; the command was not sent");
+    this.name = "CommandNotSentError";
   }
 }
 
-/**
- * Races `promise` against `ms`. When the timer fires, one more turn of the event loop runs
- * first: under CPU load the reply may already sit in the socket behind the timer, and it
- * should win rather than count as an outage.
- */
-export function withTimeout<T>(promise: PromiseLike<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    let settled = false;
-    const timer = setTimeout(() => {
-      setImmediate(() => {
-        if (settled) return;
-        settled = true;
-        reject(new RedisTimeoutError(ms));
-      });
-    }, ms);
-    promise.then(
-      (value) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
-}
-
 /** A Redis error reply: Redis answered, so it says nothing about Redis being reachable. */
-function isReplyError(error: unknown): boolean {
+export function isReplyError(error: unknown): boolean {
   return error instanceof Error && error.name === "ReplyError";
 }
 
-const NEVER_CONNECTED = new Set(["wait", "connecting", "connect"]);
+/** Statuses of a client whose first connection is being made. */
+const CONNECTING = new Set(["wait", "connecting", "connect"]);
 
 export interface LinkOptions {
   commandTimeoutMs: number;
@@ -56,13 +61,18 @@ export interface LinkOptions {
   prefix: string;
   /** Called when Redis is found unusable, so whoever waits on it can stop waiting. */
   onDown?: () => void;
+  /** Called when commands go through again (first connection, or breaker closed). */
+  onUp?: () => void;
 }
 
 /**
  * The store's view of Redis health: per-command timeouts and a circuit breaker. A command
  * is only sent when the client is connected and the breaker closed, so nothing ever waits
  * in ioredis's offline queue; otherwise `run` answers `undefined` at once and the caller
- * serves from the local tier or the origin. Going down and coming back are logged once each.
+ * serves from the local tier or the origin. One exception: while the first connection is
+ * being made, a command waits for it (at most `commandTimeoutMs`), so a process that just
+ * started uses the fleet's entries instead of fetching its own. Going down and coming back
+ * are logged once each.
  */
 export class RedisLink {
   readonly #client: RedisConnection;
@@ -76,16 +86,33 @@ export class RedisLink {
   #probing = false;
   #everReady = false;
   #closed = false;
+  /** While the breaker is open: probes Redis every cooldown, so recovery does not wait for a request. */
+  #probeTimer: ReturnType<typeof setInterval> | undefined;
+  /** Resolves when the first connection is ready. */
+  #firstReady: Promise<void>;
+  #resolveFirstReady!: () => void;
   /** On reconnection, probe at once: `up` (and the log) should not wait for the next request. */
   readonly #onReady = () => {
-    if (this.#down) this.run(() => this.#client.call("PING"))?.catch(() => {});
+    this.#resolveFirstReady();
+    if (!this.#everReady) {
+      this.#everReady = true;
+      this.#options.onUp?.();
+    }
+    if (this.#down) this.probe();
   };
 
   constructor(client: RedisConnection, options: LinkOptions, log: Log) {
     this.#client = client;
     this.#options = options;
     this.#log = log;
+    this.#firstReady = new Promise((resolve) => {
+      this.#resolveFirstReady = resolve;
+    });
     client.on("ready", this.#onReady);
+    if (client.status === "ready") {
+      this.#everReady = true;
+      this.#resolveFirstReady();
+    }
   }
 
   /** True when commands go through: connected, breaker closed, store open. */
@@ -96,10 +123,29 @@ export class RedisLink {
   close(): void {
     this.#closed = true;
     this.#client.removeListener("ready", this.#onReady);
+    this.#resolveFirstReady();
+    this.#stopProbing();
   }
 
-  /** Runs `op` with the timeout when Redis is usable; `undefined`, synchronously, when it is not. */
-  run<T>(op: () => PromiseLike<T>): Promise<T> | undefined {
+  /** Probes Redis (a PING through the breaker) when the breaker lets one through. */
+  probe(): void {
+    this.run(() => this.#client.call("PING"))?.catch(() => {});
+  }
+
+  #stopProbing(): void {
+    if (this.#probeTimer !== undefined) clearInterval(this.#probeTimer);
+    this.#probeTimer = undefined;
+  }
+
+  /**
+   * Runs `op` with the timeout (the command timeout unless told) when Redis is usable; `undefined`, synchronously, when it is
+   * not. During the first connection, a Promise that waits for it first (and rejects with
+   * `CommandNotSentError` if it does not come within `commandTimeoutMs`).
+   */
+  run<T>(op: () => PromiseLike<T>, timeoutMs = this.#options.commandTimeoutMs): Promise<T> | undefined {
+    if (this.#closed) return undefined;
+    if (!this.#everReady && CONNECTING.has(this.#client.status))
+      return this.#afterFirstConnection(op, timeoutMs);
     if (!this.#admit()) return undefined;
     let pending: PromiseLike<T>;
     try {
@@ -108,7 +154,7 @@ export class RedisLink {
       this.#failed(error);
       return Promise.reject(error);
     }
-    return withTimeout(pending, this.#options.commandTimeoutMs).then(
+    return bounded(pending, timeoutMs).then(
       (value) => {
         this.#succeeded();
         return value;
@@ -121,18 +167,32 @@ export class RedisLink {
     );
   }
 
+  /** Resolves `true` once the first connection is ready, `false` if `ms` pass first. */
+  firstConnection(ms: number): Promise<boolean> {
+    if (this.#everReady) return Promise.resolve(true);
+    return bounded(this.#firstReady, ms).then(
+      () => this.#everReady,
+      () => false,
+    );
+  }
+
+  async #afterFirstConnection<T>(op: () => PromiseLike<T>, timeoutMs: number): Promise<T> {
+    const connected = await this.firstConnection(this.#options.commandTimeoutMs);
+    const sent = connected ? this.run(op, timeoutMs) : undefined;
+    if (sent === undefined) throw new CommandNotSentError();
+    return sent;
+  }
+
   #admit(): boolean {
-    if (this.#closed) return false;
     const status = this.#client.status;
     if (status !== "ready") {
       // The first connection is still being made: skip Redis quietly; a lost one is news.
-      if (this.#everReady || !NEVER_CONNECTED.has(status)) {
-        this.#trip(new IsrError(`isr-plug: redis connection is ${status}`, "ISR_REDIS_DOWN"));
+      if (this.#everReady || !CONNECTING.has(status)) {
+        this.#trip({ status });
         this.#disconnected = true;
       }
       return false;
     }
-    this.#everReady = true;
     if (!this.#down) return true;
     if (this.#probing) return false;
     if (this.#disconnected || performance.now() - this.#openedAt >= this.#options.breakerCooldownMs) {
@@ -148,10 +208,12 @@ export class RedisLink {
     if (!this.#down) return;
     this.#down = false;
     this.#disconnected = false;
+    this.#stopProbing();
     this.#log.warn(
       { prefix: this.#options.prefix },
       "redis is back; the fleet shares entries and fetches again",
     );
+    this.#options.onUp?.();
   }
 
   #failed(error: unknown): void {
@@ -163,18 +225,22 @@ export class RedisLink {
       this.#openedAt = performance.now();
       return;
     }
-    if (this.#failures >= this.#options.breakerThreshold) this.#trip(error);
+    if (this.#failures >= this.#options.breakerThreshold) this.#trip({ err: error });
   }
 
-  #trip(error: unknown): void {
+  /** Opens the breaker; `why` is the lost connection's status or the last command's error. */
+  #trip(why: { status: string } | { err: unknown }): void {
     this.#openedAt = performance.now();
     this.#probing = false;
     if (this.#down) return;
     this.#down = true;
     this.#disconnected = false;
     this.#failures = 0;
+    // Requests served from fresh local copies send no command: probe on a timer as well.
+    this.#probeTimer = setInterval(() => this.probe(), this.#options.breakerCooldownMs);
+    this.#probeTimer.unref?.();
     this.#log.error(
-      { prefix: this.#options.prefix, err: error },
+      { prefix: this.#options.prefix, ...why },
       "redis unavailable; serving from the local tier and fetching from the origin until it is back",
     );
     this.#options.onDown?.();

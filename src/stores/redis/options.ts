@@ -20,7 +20,15 @@ export const REDIS_STORE_DEFAULTS = Object.freeze({
   breakerThreshold: 3,
   /** How long an open breaker skips Redis before one command probes it again. */
   breakerCooldownMs: 1_000,
+  /**
+   * How often the pub/sub connection proves it is alive. An invalidation reaches every live
+   * process, or that process stops trusting its local copies, within 4 heartbeats (2 s).
+   */
+  heartbeatMs: 500,
 });
+
+/** The heard-within bound, in heartbeats: see `heartbeatMs`. */
+export const HEARD_WITHIN_HEARTBEATS = 4;
 
 /** Options of `createRedisStore`. */
 export interface RedisStoreOptions {
@@ -61,6 +69,14 @@ export interface RedisStoreOptions {
   /** How long an open breaker skips Redis before one command probes it, in ms. @default 1_000 */
   breakerCooldownMs?: number;
   /**
+   * How often the store proves its pub/sub connection alive, in ms (it renews its
+   * subscription and waits for the answer). An invalidation reaches every live process, or
+   * that process stops trusting its local copies, within 4 × `heartbeatMs`; a connection
+   * silent for 2 × `heartbeatMs` is replaced.
+   * @default 500
+   */
+  heartbeatMs?: number;
+  /**
    * Turns what is stored (an object holding the value and the entry's non-numeric fields)
    * into a string and back. @default JSON, parsed without `__proto__` keys
    */
@@ -84,6 +100,7 @@ export interface ResolvedRedisOptions {
   commandTimeoutMs: number;
   breakerThreshold: number;
   breakerCooldownMs: number;
+  heartbeatMs: number;
   serializer: RedisSerializer;
   logger: Logger | undefined;
   now: () => number;
@@ -98,6 +115,7 @@ const OPTION_NAMES = optionNames<RedisStoreOptions>({
   commandTimeoutMs: true,
   breakerThreshold: true,
   breakerCooldownMs: true,
+  heartbeatMs: true,
   serializer: true,
   logger: true,
   now: true,
@@ -128,6 +146,9 @@ export function resolveRedisOptions(options: RedisStoreOptions): ResolvedRedisOp
   const breakerCooldownMs =
     check.positiveDuration("breakerCooldownMs", options.breakerCooldownMs) ??
     REDIS_STORE_DEFAULTS.breakerCooldownMs;
+  const heartbeatMs =
+    check.positiveDuration("heartbeatMs", options.heartbeatMs) ?? REDIS_STORE_DEFAULTS.heartbeatMs;
+  if (heartbeatMs < 10) check.fail("heartbeatMs", "at least 10", heartbeatMs);
   const serializer = options.serializer ?? jsonSerializer;
   check.methods("serializer", serializer, ["serialize", "deserialize"]);
   const { logger, now } = options;
@@ -142,6 +163,7 @@ export function resolveRedisOptions(options: RedisStoreOptions): ResolvedRedisOp
     commandTimeoutMs,
     breakerThreshold,
     breakerCooldownMs,
+    heartbeatMs,
     serializer,
     logger,
     now: now ?? coarseNow,

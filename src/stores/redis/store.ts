@@ -1,59 +1,47 @@
 import { randomUUID } from "node:crypto";
-import { IsrError } from "../../errors.js";
+import { IsrRedisUnavailableError } from "../../errors.js";
 import { Log } from "../../log.js";
-import type { CoordinateContext, FetchPurpose, Store, StoreEntry, TagChannel } from "../store.js";
-import { type RedisConnection, Scripts } from "./client.js";
-import { decodeEntry, decodeMessage, encodeEntry, encodeMessage, type Message, nonceOf } from "./codec.js";
+import type { CoordinateContext, FetchPurpose, StoreEntry } from "../store.js";
+import type { RedisStore, RedisStoreStats } from "./api.js";
+import { clearPrefix } from "./clear.js";
+import type { RedisConnection } from "./client.js";
+import { decodeEntry } from "./codec.js";
 import { KeySpace } from "./keys.js";
 import { Leases } from "./leases.js";
 import { RedisLink } from "./link.js";
 import { LocalTier } from "./local-tier.js";
-import { type RedisStoreOptions, type ResolvedRedisOptions, resolveRedisOptions } from "./options.js";
+import { decodeMessage, encodeMessage } from "./messages.js";
+import {
+  HEARD_WITHIN_HEARTBEATS,
+  type RedisStoreOptions,
+  type ResolvedRedisOptions,
+  resolveRedisOptions,
+} from "./options.js";
+import { FleetReads } from "./reads.js";
 import { type EntryScan, type ScanEntriesOptions, scanEntries } from "./scan.js";
+import { Scripts } from "./scripts.js";
 import { Subscriber } from "./subscriber.js";
+import { FleetSync } from "./sync.js";
 import { RedisTags } from "./tags.js";
+import { type WriteFailure, WriteReport } from "./write-report.js";
+import { FENCE_MS, FleetWrites } from "./writes.js";
 
-/** A store shared by a fleet of processes through Redis, with a local memory tier in front. */
-export interface RedisStore extends Store {
-  /** Fresh local copies answer synchronously; anything else reads Redis (never rejects). */
-  get(key: string): StoreEntry | undefined | Promise<StoreEntry | undefined>;
-  /** Stores in Redis and locally and tells the fleet; never rejects (a failure is logged). */
-  set(key: string, entry: StoreEntry, ttlMs: number): Promise<void>;
-  /** Drops the entry here, in Redis and in every process; rejects if Redis could not be told. */
-  delete(key: string): Promise<void>;
-  coordinate(
-    key: string,
-    purpose: FetchPurpose,
-    produce: () => Promise<StoreEntry>,
-    context: CoordinateContext,
-  ): Promise<StoreEntry | undefined>;
-  /** Deletes every key of this prefix (SCAN + UNLINK, never KEYS or FLUSHALL) and tells the fleet. */
-  clear(): Promise<void>;
-  /** Stops timers and closes the pub/sub connection it opened; your client stays open. */
-  close(): Promise<void>;
-  /** Tag invalidations, recorded in Redis and announced to the fleet. */
-  readonly tags: TagChannel;
-  /** True while Redis answers and its announcements are heard. */
-  readonly available: boolean;
-  readonly prefix: string;
-  /** The inspector's fleet view: entries under the prefix, by a bounded SCAN (see scan.ts). */
-  scanEntries(options: ScanEntriesOptions): Promise<EntryScan>;
-}
-
-const SCAN_COUNT = "500";
 /** How long a lost pub/sub connection waits before it is reported on its own (see #onDeaf). */
 const DEAF_GRACE_MS = 250;
+/** Bound on a read of the tag record: the first one may carry its 10 000 members. */
+const SYNC_TIMEOUT_MS = 1_000;
 
-function unavailable(what: string, cause?: unknown): IsrError {
-  return new IsrError(
+function unavailable(what: string, cause?: unknown): IsrRedisUnavailableError {
+  return new IsrRedisUnavailableError(
     `isr-plug: redis is unavailable; ${what}`,
-    "ISR_REDIS_UNAVAILABLE",
     cause === undefined ? undefined : { cause },
   );
 }
 
 class FleetStore implements RedisStore {
   readonly prefix: string;
+  readonly heardWithinMs: number;
+  readonly tags: RedisTags;
   readonly #options: ResolvedRedisOptions;
   readonly #client: RedisConnection;
   readonly #log: Log;
@@ -61,15 +49,16 @@ class FleetStore implements RedisStore {
   readonly #scripts: Scripts;
   readonly #link: RedisLink;
   readonly #local: LocalTier;
+  readonly #report: WriteReport;
+  readonly #reads: FleetReads;
+  readonly #writes: FleetWrites;
   readonly #leases: Leases;
+  readonly #sync: FleetSync;
   readonly #subscriber: Subscriber;
   readonly #id = randomUUID();
-  readonly tags: RedisTags;
-  /** Redis reads in flight, shared by concurrent gets of one key. */
-  readonly #reads = new Map<string, Promise<StoreEntry | undefined>>();
   /** Nonce of each entry this store handed out, so `coordinate` knows which one a request saw. */
   readonly #nonces = new WeakMap<StoreEntry, string>();
-  #counter = 0;
+  readonly #readyWaiters = new Set<() => void>();
   #heardBefore = false;
   /** Whether a pub/sub-only outage was reported (a whole-Redis outage is the link's to report). */
   #deafReported = false;
@@ -79,13 +68,30 @@ class FleetStore implements RedisStore {
     this.#options = options;
     this.#client = options.client;
     this.prefix = options.prefix;
+    this.heardWithinMs = HEARD_WITHIN_HEARTBEATS * options.heartbeatMs;
     this.#log = new Log(options.logger);
     this.#keys = new KeySpace(options.prefix);
     this.#scripts = new Scripts(this.#client);
-    // A miss waiting for another process's fetch stops waiting and fetches itself.
-    const onDown = () => this.#leases.wakeAll("resync");
-    this.#link = new RedisLink(this.#client, { ...options, onDown }, this.#log);
+    this.#link = new RedisLink(
+      this.#client,
+      {
+        ...options,
+        // A miss waiting for another process's fetch stops waiting and fetches itself.
+        onDown: () => this.#leases.wakeAll("resync"),
+        onUp: () => {
+          this.#sync.linkUp();
+          this.#changed();
+        },
+      },
+      this.#log,
+    );
     this.#local = new LocalTier(options.localMax, options.localMaxBytes);
+    this.#report = new WriteReport(
+      this.#log,
+      options.prefix,
+      () => this.#probeWrites(),
+      options.breakerCooldownMs,
+    );
     this.#leases = new Leases({
       scripts: this.#scripts,
       link: this.#link,
@@ -96,117 +102,121 @@ class FleetStore implements RedisStore {
       log: this.#log,
       decode: (key, text) => this.#decode(key, text)?.entry,
       listening: () => this.#subscriber.active,
+      fenceMs: FENCE_MS,
+      refused: (key, error) => this.#report.failed(key, error),
     });
     this.tags = new RedisTags({
-      client: this.#client,
       scripts: this.#scripts,
       link: this.#link,
       keys: this.#keys,
       instanceId: this.#id,
       log: this.#log,
+      onRegression: () => this.#startOver(),
+      suspect: () => void this.#sync.catchUp(),
     });
-    this.#subscriber = new Subscriber(this.#client, this.#keys.channel, {
-      message: (text) => this.#onMessage(text),
-      up: () => this.#onListening(),
-      down: () => this.#onDeaf(),
+    this.#sync = new FleetSync({
+      syncTags: () => this.tags.sync(Math.max(options.commandTimeoutMs, SYNC_TIMEOUT_MS)),
+      boundMs: this.heardWithinMs,
+      retryMs: Math.max(10, options.heartbeatMs / 2),
+      log: this.#log,
+      prefix: options.prefix,
+      changed: () => this.#changed(),
     });
+    this.#reads = new FleetReads({
+      client: this.#client,
+      link: this.#link,
+      keys: this.#keys,
+      local: this.#local,
+      sync: this.#sync,
+      nonces: this.#nonces,
+      decode: (key, text) => this.#decode(key, text),
+      now: options.now,
+      commandTimeoutMs: options.commandTimeoutMs,
+      heardWithinMs: this.heardWithinMs,
+    });
+    this.#writes = new FleetWrites({
+      link: this.#link,
+      scripts: this.#scripts,
+      keys: this.#keys,
+      local: this.#local,
+      tags: this.tags,
+      report: this.#report,
+      nonces: this.#nonces,
+      serializer: options.serializer,
+      now: options.now,
+      log: this.#log,
+      prefix: options.prefix,
+      instanceId: this.#id,
+    });
+    this.#subscriber = new Subscriber(
+      this.#client,
+      this.#keys.channel,
+      {
+        message: (text) => this.#onMessage(text),
+        up: (at) => this.#onListening(at),
+        down: (reason) => this.#onDeaf(reason),
+        confirmed: (sentAt) => this.#sync.confirmed(sentAt),
+      },
+      options.heartbeatMs,
+    );
     // A lazyConnect client would otherwise wait for a first command we never send.
     if (this.#client.status === "wait") this.#client.connect().catch(() => {});
   }
 
   get available(): boolean {
-    return this.#link.up && this.#subscriber.active;
+    return this.#link.up && this.#sync.trusted() && !this.#report.failing;
+  }
+
+  stats(): RedisStoreStats {
+    return {
+      writes: { ...this.#report.stats },
+      localEntries: this.#local.size,
+      available: this.available,
+      inSync: this.#sync.trusted(),
+    };
+  }
+
+  on(event: "writeFailed", listener: (failure: WriteFailure) => void): () => void {
+    if (event !== "writeFailed") throw new TypeError(`isr-plug: redis store has no event ${String(event)}`);
+    return this.#report.on(listener);
+  }
+
+  ready(options: { timeoutMs?: number } = {}): Promise<boolean> {
+    const { timeoutMs } = options;
+    if (timeoutMs !== undefined && !(typeof timeoutMs === "number" && timeoutMs >= 0)) {
+      throw new TypeError(`isr-plug: ready() "timeoutMs" must be a number >= 0, got ${String(timeoutMs)}`);
+    }
+    if (this.available) return Promise.resolve(true);
+    if (this.#closed) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const done = (value: boolean) => {
+        clearTimeout(timer);
+        this.#readyWaiters.delete(check);
+        resolve(value);
+      };
+      const check = () => {
+        if (this.#closed) done(false);
+        else if (this.available) done(true);
+      };
+      this.#readyWaiters.add(check);
+      if (timeoutMs !== undefined) timer = setTimeout(() => done(false), timeoutMs);
+    });
   }
 
   get(key: string): StoreEntry | undefined | Promise<StoreEntry | undefined> {
-    const local = this.#local.get(key);
-    if (local !== undefined && this.#subscriber.active && this.#options.now() < local.staleAt) return local;
-    const shared = this.#reads.get(key);
-    if (shared !== undefined) return shared;
-    const asked = this.#link.run(() => this.#client.get(this.#keys.entry(key)));
-    if (asked === undefined) return local;
-    const ticket = this.#local.begin(key);
-    const read: Promise<StoreEntry | undefined> = asked.then(
-      (text) => {
-        if (this.#reads.get(key) === read) this.#reads.delete(key);
-        if (text === null) {
-          if (this.#local.end(key, ticket)) this.#local.delete(key);
-          return undefined;
-        }
-        const decoded = this.#decode(key, text);
-        const nonce = decoded?.nonce ?? nonceOf(text);
-        const current = this.#local.end(key, ticket, nonce);
-        if (decoded === undefined) return undefined;
-        this.#nonces.set(decoded.entry, nonce);
-        if (current) this.#local.set(key, decoded.entry, decoded.keepUntil - this.#options.now());
-        return decoded.entry;
-      },
-      () => {
-        if (this.#reads.get(key) === read) this.#reads.delete(key);
-        this.#local.end(key, ticket);
-        return this.#local.get(key);
-      },
-    );
-    this.#reads.set(key, read);
-    return read;
+    return this.#reads.get(key);
   }
 
   async set(key: string, entry: StoreEntry, ttlMs: number): Promise<void> {
-    if (!(ttlMs > 0)) {
-      this.#forget(key);
-      await this.#link.run(() => this.#drop(key))?.catch(() => {});
-      return;
-    }
-    const nonce = `${this.#id}.${++this.#counter}`;
-    this.#nonces.set(entry, nonce);
-    let frame: string;
-    try {
-      frame = encodeEntry(entry, this.#options.serializer, nonce, this.#options.now() + ttlMs);
-    } catch (error) {
-      this.#log.error(
-        { prefix: this.prefix, key, err: error },
-        "value cannot be serialized; it is served and kept in this process only, not shared through redis",
-      );
-      this.#local.set(key, entry, ttlMs);
-      return;
-    }
-    const token = this.#leases.tokenOf(key) ?? "";
-    const ticket = this.#local.begin(key);
-    const px = Number.isFinite(ttlMs) ? String(Math.ceil(ttlMs)) : "";
-    const message = encodeMessage({ i: this.#id, o: "s", k: key, n: nonce });
-    const written = this.#link.run(() =>
-      this.#scripts.write(
-        this.#keys.entry(key),
-        this.#keys.lease(key),
-        frame,
-        px,
-        token,
-        entry.storedAt,
-        this.#keys.channel,
-        message,
-      ),
-    );
-    // Redis unreachable: keep serving the value from this process (fail open).
-    let landed = true;
-    if (written !== undefined)
-      landed = await written.then(
-        (answer) => answer === 1,
-        () => true,
-      );
-    const current = this.#local.end(key, ticket, nonce);
-    if (!landed) {
-      // Invalidated while it was fetched (our lease is gone), or a newer entry is there.
-      this.#local.delete(key);
-      if (this.#log.debugEnabled())
-        this.#log.debug({ key }, "value not stored: the key changed while it was fetched");
-      return;
-    }
-    if (current) this.#local.set(key, entry, ttlMs);
+    if (ttlMs > 0) return this.#writes.set(key, entry, ttlMs);
+    this.#forget(key);
+    await this.#link.run(() => this.#writes.drop(key))?.catch(() => {});
   }
 
   async delete(key: string): Promise<void> {
     this.#forget(key);
-    const dropped = this.#link.run(() => this.#drop(key));
+    const dropped = this.#link.run(() => this.#writes.drop(key));
     if (dropped === undefined) throw unavailable("the entry was dropped in this process only");
     try {
       await dropped;
@@ -228,31 +238,26 @@ class FleetStore implements RedisStore {
         : context.seen === undefined
           ? ""
           : (this.#nonces.get(context.seen) ?? "");
-    return this.#leases.coordinate(key, purpose, produce, seen, context.signal);
+    return this.#leases.coordinate(
+      key,
+      purpose,
+      (permit) => this.#writes.produce(key, permit, produce),
+      seen,
+      context.signal,
+    );
   }
 
   async clear(): Promise<void> {
     this.#local.dropAll();
-    this.#reads.clear();
+    this.#reads.forgetAll();
     if (!this.#link.up) throw unavailable("only this process's copies were cleared");
-    const keyPrefix = this.#client.options?.keyPrefix ?? "";
-    const pattern = this.#keys.pattern(keyPrefix);
-    const nodes = typeof this.#client.nodes === "function" ? this.#client.nodes("master") : [this.#client];
-    for (const node of nodes) {
-      let cursor = "0";
-      do {
-        const at = cursor;
-        const [next, found] = (await this.#required(() =>
-          node.call("scan", at, "MATCH", pattern, "COUNT", SCAN_COUNT),
-        )) as [string, string[]];
-        cursor = next;
-        // Through the client, which adds its keyPrefix (and routes each key to its slot on a Cluster).
-        await Promise.all(
-          found.map((raw) => this.#required(() => this.#client.call("unlink", raw.slice(keyPrefix.length)))),
-        );
-      } while (cursor !== "0");
+    try {
+      await clearPrefix(this.#client, this.#keys, encodeMessage({ i: this.#id, o: "c", k: "" }), (command) =>
+        this.#required(command),
+      );
+    } catch (error) {
+      throw error instanceof IsrRedisUnavailableError ? error : unavailable("clear did not finish", error);
     }
-    await this.#required(() => this.#client.call("publish", this.#keys.channel, this.#message("c", "")));
   }
 
   async close(): Promise<void> {
@@ -260,6 +265,9 @@ class FleetStore implements RedisStore {
     this.#closed = true;
     this.#link.close();
     this.#leases.close();
+    this.#sync.close();
+    this.#report.close();
+    this.#changed();
     await this.#subscriber.close();
   }
 
@@ -271,27 +279,24 @@ class FleetStore implements RedisStore {
     return scanEntries({ client: this.#client, prefix: this.prefix, serializer, now, run }, options);
   }
 
-  #required<T>(command: () => Promise<T>): Promise<T> {
-    return this.#link.run(command) ?? Promise.reject(unavailable("clear did not finish"));
+  /** A write of a few bytes, to learn whether Redis takes writes again. */
+  #probeWrites(): void {
+    const probe = this.#link.run(() => this.#client.call("set", this.#keys.probe, "1", "PX", "1000"));
+    // A refused probe changes nothing: writes are failing already.
+    probe?.then(
+      () => this.#report.took(),
+      () => {},
+    );
   }
 
-  #drop(key: string): Promise<unknown> {
-    return this.#scripts.drop(
-      this.#keys.entry(key),
-      this.#keys.lease(key),
-      this.#keys.channel,
-      this.#message("d", key),
-    );
+  #required<T>(command: () => Promise<T>): Promise<T> {
+    return this.#link.run(command) ?? Promise.reject(unavailable("clear did not finish"));
   }
 
   /** Forgets the local copy and any read in flight, so nothing read before this comes back. */
   #forget(key: string): void {
     this.#local.drop(key);
-    this.#reads.delete(key);
-  }
-
-  #message(o: Message["o"], key: string): string {
-    return encodeMessage({ i: this.#id, o, k: key });
+    this.#reads.forget(key);
   }
 
   #decode(key: string, text: string) {
@@ -303,41 +308,50 @@ class FleetStore implements RedisStore {
     }
   }
 
+  #changed(): void {
+    for (const check of [...this.#readyWaiters]) check();
+  }
+
+  /** Whatever was announced while this process was not listening is unknown: start over from Redis. */
+  #startOver(): void {
+    this.#local.dropAll();
+    this.#reads.forgetAll();
+    this.#leases.wakeAll("resync");
+  }
+
   #onMessage(text: string): void {
     const message = decodeMessage(text);
     if (message === undefined || message.i === this.#id) return;
-    const { o, k: key } = message;
-    if (o === "t") {
-      this.tags.heard(message);
-      return;
-    }
-    if (o === "r") {
-      this.#leases.wake(key, message.f === 1 ? "failed" : "released");
-      return;
-    }
-    if (o === "c") {
-      this.#local.dropAll();
-      this.#reads.clear();
-      this.#leases.wakeAll("changed");
-      return;
-    }
-    this.#local.drop(key, message.n);
-    this.#reads.delete(key);
-    this.#leases.wake(key, "changed");
-    if (this.#log.debugEnabled()) {
-      this.#log.debug(
-        { key, change: o === "s" ? "set" : "delete" },
-        "local copy dropped: changed by another process",
-      );
+    switch (message.o) {
+      case "t":
+        this.tags.heard(message.t);
+        return;
+      case "r":
+        this.#leases.wake(message.k, message.f === 1 ? "failed" : "released");
+        return;
+      case "c":
+        this.#local.dropAll();
+        this.#reads.forgetAll();
+        this.#leases.wakeAll("changed");
+        return;
+      default: {
+        const key = message.k;
+        const kept = this.#local.drop(key, message.o === "s" ? message.n : undefined);
+        this.#reads.forget(key);
+        this.#leases.wake(key, "changed");
+        if (this.#log.debugEnabled()) {
+          const change = message.o === "s" ? "set" : "delete";
+          if (kept)
+            this.#log.debug({ key, change }, "local copy kept: it is the entry another process announced");
+          else this.#log.debug({ key, change }, "local copy dropped: changed by another process");
+        }
+      }
     }
   }
 
-  #onListening(): void {
-    // Whatever was announced while we were not listening is unknown: start over from Redis.
-    this.#local.dropAll();
-    this.#reads.clear();
-    this.#leases.wakeAll("resync");
-    this.tags.resync();
+  #onListening(at: number): void {
+    this.#startOver();
+    this.#sync.subscribed(at);
     if (this.#deafReported) this.#log.warn({ prefix: this.prefix }, "redis pub/sub is back");
     else if (this.#heardBefore && this.#log.debugEnabled())
       this.#log.debug({ prefix: this.prefix }, "redis pub/sub is back");
@@ -345,8 +359,18 @@ class FleetStore implements RedisStore {
     this.#heardBefore = true;
   }
 
-  #onDeaf(): void {
+  #onDeaf(reason: "closed" | "silent"): void {
+    this.#sync.lost();
     this.#leases.wakeAll("resync");
+    if (reason === "silent") {
+      if (this.#deafReported) return;
+      this.#deafReported = true;
+      this.#log.warn(
+        { prefix: this.prefix, silentForMs: 2 * this.#options.heartbeatMs },
+        "redis pub/sub connection went silent (its heartbeat got no answer); it is replaced, and local copies are checked against redis until it is back",
+      );
+      return;
+    }
     // When Redis itself went away, the command connection learns it a moment later and the
     // link reports it; only a pub/sub connection lost on its own is worth its own warning.
     setTimeout(() => {

@@ -1,78 +1,165 @@
 import type { RedisConnection } from "./client.js";
-import { withTimeout } from "./link.js";
+import { bounded } from "./link.js";
 
 export interface SubscriberEvents {
   message(text: string): void;
-  /** Subscribed (again): announcements flow from now on, earlier ones may have been missed. */
-  up(): void;
-  /** The connection dropped: announcements may be missed until `up`. */
-  down(): void;
+  /**
+   * Subscribed (again) at `at` (`performance.now()`): announcements flow from then on;
+   * earlier ones may have been missed.
+   */
+  up(at: number): void;
+  /** Announcements may be missed until the next `up`: the connection closed, or went silent. */
+  down(reason: "closed" | "silent"): void;
+  /** A heartbeat came back: every announcement published before `sentAt` has been delivered. */
+  confirmed(sentAt: number): void;
 }
 
 function noop(): void {}
 
 const QUIT_TIMEOUT_MS = 1_000;
+/** Statuses in which a connection is stuck if it stays there (a handshake or subscribe with no answer). */
+const HANDSHAKING = new Set(["connect", "ready"]);
 
 /**
  * The store's own pub/sub connection (`client.duplicate()`), subscribed to the channel on
  * every (re)connection. `active` is true only while the subscription is confirmed, because
  * only then can the local tier trust that it hears about every change.
+ *
+ * A connection can die without a FIN or RST (a NAT or load balancer forgetting an idle
+ * flow): every `heartbeatMs` the subscription is renewed (SUBSCRIBE again, answered on the
+ * subscriber connection itself, also on a Cluster). Its answer comes after every message
+ * published before it, so it confirms delivery up to its sending. A heartbeat unanswered for
+ * two periods, or a handshake stuck as long, retires the connection for a new one.
  */
 export class Subscriber {
-  readonly #connection: RedisConnection;
+  readonly #client: RedisConnection;
   readonly #channel: string;
   readonly #events: SubscriberEvents;
+  readonly #heartbeatMs: number;
+  readonly #timer: ReturnType<typeof setInterval>;
+  #connection!: RedisConnection;
   #active = false;
   #closed = false;
+  /** Sending time of the heartbeat awaiting its answer. */
+  #pending: number | undefined;
+  /** When the current connection was opened or last lost: a handshake older than two periods is stuck. */
+  #since = 0;
   readonly #onReady = () => this.#subscribe();
-  readonly #onClose = () => this.#lost();
+  /** A (re)connection's handshake starts: its time counts from here, not from the loss. */
+  readonly #onConnect = () => {
+    this.#since = performance.now();
+  };
+  readonly #onClose = () => {
+    this.#since = performance.now();
+    this.#lost("closed");
+  };
   readonly #onMessage = (channel: string, text: string) => {
     if (channel === this.#channel && !this.#closed) this.#events.message(text);
   };
 
-  constructor(client: RedisConnection, channel: string, events: SubscriberEvents) {
+  constructor(client: RedisConnection, channel: string, events: SubscriberEvents, heartbeatMs: number) {
+    this.#client = client;
     this.#channel = channel;
     this.#events = events;
-    this.#connection = client.duplicate();
-    // ioredis prints unhandled "error" events; the connection state is what matters here.
-    this.#connection.on("error", noop);
-    this.#connection.on("ready", this.#onReady);
-    this.#connection.on("close", this.#onClose);
-    this.#connection.on("message", this.#onMessage as (...args: never[]) => void);
-    if (this.#connection.status === "wait") this.#connection.connect().catch(noop);
-    else if (this.#connection.status === "ready") this.#subscribe();
+    this.#heartbeatMs = heartbeatMs;
+    this.#open();
+    this.#timer = setInterval(() => this.#beat(), heartbeatMs);
+    this.#timer.unref?.();
   }
 
   get active(): boolean {
     return this.#active;
   }
 
+  #open(): void {
+    // This class subscribes on every "ready" itself. ioredis's own re-subscription after a
+    // reconnection leaves its promise unhandled: a connection lost again before the answer
+    // would crash the process (an unhandled rejection). A Cluster re-subscribes on a
+    // connection of its own, and handles it.
+    const connection =
+      typeof this.#client.nodes === "function"
+        ? this.#client.duplicate()
+        : this.#client.duplicate({ autoResubscribe: false });
+    this.#connection = connection;
+    this.#since = performance.now();
+    this.#pending = undefined;
+    // ioredis prints unhandled "error" events; the connection state is what matters here.
+    connection.on("error", noop);
+    connection.on("connect", this.#onConnect);
+    connection.on("ready", this.#onReady);
+    connection.on("close", this.#onClose);
+    connection.on("message", this.#onMessage as (...args: never[]) => void);
+    if (connection.status === "wait") connection.connect().catch(noop);
+    else if (connection.status === "ready") this.#subscribe();
+  }
+
+  /** Lets go of the current connection (it keeps its error listener) and opens a new one. */
+  #replace(): void {
+    const old = this.#connection;
+    old.removeListener("connect", this.#onConnect);
+    old.removeListener("ready", this.#onReady);
+    old.removeListener("close", this.#onClose);
+    old.removeListener("message", this.#onMessage as (...args: never[]) => void);
+    old.disconnect();
+    this.#lost("silent");
+    this.#open();
+  }
+
   #subscribe(): void {
-    this.#connection.subscribe(this.#channel).then(() => {
-      if (this.#closed || this.#active || this.#connection.status !== "ready") return;
+    const connection = this.#connection;
+    connection.subscribe(this.#channel).then(() => {
+      if (this.#closed || this.#active || connection !== this.#connection || connection.status !== "ready")
+        return;
       this.#active = true;
-      this.#events.up();
+      this.#pending = undefined;
+      this.#events.up(performance.now());
     }, noop);
   }
 
-  #lost(): void {
+  #beat(): void {
+    if (this.#closed) return;
+    const now = performance.now();
+    const overdue = 2 * this.#heartbeatMs;
+    if (!this.#active) {
+      if (HANDSHAKING.has(this.#connection.status) && now - this.#since > overdue) this.#replace();
+      return;
+    }
+    if (this.#pending !== undefined) {
+      if (now - this.#pending > overdue) this.#replace();
+      return;
+    }
+    const connection = this.#connection;
+    const sentAt = now;
+    this.#pending = sentAt;
+    connection.subscribe(this.#channel).then(() => {
+      if (connection !== this.#connection || this.#pending !== sentAt) return;
+      this.#pending = undefined;
+      if (this.#active && !this.#closed) this.#events.confirmed(sentAt);
+    }, noop);
+  }
+
+  #lost(reason: "closed" | "silent"): void {
+    this.#pending = undefined;
     if (!this.#active) return;
     this.#active = false;
-    if (!this.#closed) this.#events.down();
+    if (!this.#closed) this.#events.down(reason);
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     this.#active = false;
-    this.#connection.removeListener("ready", this.#onReady);
-    this.#connection.removeListener("close", this.#onClose);
-    this.#connection.removeListener("message", this.#onMessage as (...args: never[]) => void);
+    clearInterval(this.#timer);
+    const connection = this.#connection;
+    connection.removeListener("connect", this.#onConnect);
+    connection.removeListener("ready", this.#onReady);
+    connection.removeListener("close", this.#onClose);
+    connection.removeListener("message", this.#onMessage as (...args: never[]) => void);
     try {
-      await withTimeout(this.#connection.quit(), QUIT_TIMEOUT_MS);
+      await bounded(connection.quit(), QUIT_TIMEOUT_MS);
     } catch {
       // Redis is away: drop the socket without the goodbye.
     }
-    this.#connection.disconnect();
+    connection.disconnect();
   }
 }
