@@ -57,6 +57,7 @@ export class Engine<V, E = void> implements Isr<V, E> {
   readonly #staleIfError: StaleIfError<V>;
   readonly #stopWatchingEvictions: (() => void) | undefined;
   readonly #stopHearingTags: (() => void) | undefined;
+  readonly #stopHearingDeletes: (() => void) | undefined;
   /** With a memory store: this namespace's table, read directly on every lookup. */
   readonly #held: HeldTable | undefined;
   readonly #table: NamespaceTable | undefined;
@@ -120,6 +121,12 @@ export class Engine<V, E = void> implements Isr<V, E> {
       if (key === undefined) return;
       this.#admission.forget(storeKey);
       this.#observer.evicted(key, reason);
+    });
+    // A key deleted by another engine or process: a fetch of it already running no longer
+    // answers requests that come after, nor is it stored.
+    this.#stopHearingDeletes = this.store.onInvalidate?.((storeKey) => {
+      if (storeKey === undefined) this.#flights.detachAll();
+      else this.#flights.detach(storeKey);
     });
     // Every engine on this store (in this process, or the fleet's) shares the namespace's invalidations.
     this.#stopHearingTags = this.store.tags?.subscribe(this.namespace, (invalidation) => {
@@ -333,6 +340,7 @@ export class Engine<V, E = void> implements Isr<V, E> {
     this.#closed = true;
     this.#stopWatchingEvictions?.();
     this.#stopHearingTags?.();
+    this.#stopHearingDeletes?.();
     this.#held?.release();
     // Deaf to tag invalidations from now on, it stops trusting tagged values rather than serve
     // one that another engine invalidated.
@@ -445,9 +453,15 @@ export class Engine<V, E = void> implements Isr<V, E> {
     } else if (this.#runner.callingFetchOf(storeKey)) {
       return Promise.reject(new IsrDeadlockError(keyText(key)));
     }
+    // The newest tag invalidation this request could know of when it started waiting.
+    const waitingSince = this.#tags.seq;
     const fetched = flight.promise.then((entry): Served<V> | Promise<Served<V>> => {
-      // A refresh this request joined may have been left to another process: fetch for real.
-      if (entry === undefined) return this.#fetchForRequest(storeKey, key, extracted, need, purpose);
+      // A refresh this request joined may have been left to another process, or the fetch it
+      // joined read its data before a hard tag invalidation this request came after: either
+      // way, fetch for real (the new fetch starts after that invalidation, so this ends).
+      if (entry === undefined || this.#tags.predates(entry, waitingSince)) {
+        return this.#fetchForRequest(storeKey, key, extracted, need, purpose);
+      }
       const served: Served<V> = {
         value: entry.value,
         state: "miss",

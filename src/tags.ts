@@ -120,6 +120,18 @@ export class TagRegistry {
     return verdict;
   }
 
+  /**
+   * True when `entry` was hard-invalidated and its data was read before an invalidation
+   * numbered at most `seq` (one a request that started waiting at `seq` came after). Since
+   * only each tag's latest invalidation is kept, it may say true for one that came later:
+   * more refetched than needed, never a value served that predates what the request knew.
+   */
+  predates(entry: StoreEntry, seq: number): boolean {
+    if (entry.tags === undefined || entry.tags.length === 0) return false;
+    const stamp = typeof entry.tagSeq === "number" ? entry.tagSeq : Number.NEGATIVE_INFINITY;
+    return stamp < seq && this.verdict(entry) === TagVerdict.Hard;
+  }
+
   #raiseFloor(mode: InvalidationMode, seq: number): boolean {
     if ((mode === "hard" ? this.#hardFloor : this.#softFloor) >= seq) return false;
     if (mode === "hard") this.#hardFloor = seq;

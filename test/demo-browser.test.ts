@@ -18,7 +18,8 @@ if (!present && !ci)
   console.warn(`[isr-plug tests] skipping the demo's browser test: no Chromium at ${CHROMIUM}`);
 
 // Locally a machine without Chromium skips, visibly; in CI a missing browser is a failure.
-describe.skipIf(!present && !ci)("the demo page in headless Chromium", () => {
+// A real browser on a 2-core machine shared with the rest of the suite: a minute per test.
+describe.skipIf(!present && !ci)("the demo page in headless Chromium", { timeout: 60_000 }, () => {
   let browser: Browser;
   const closers: (() => Promise<unknown>)[] = [];
 

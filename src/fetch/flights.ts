@@ -59,6 +59,12 @@ export class FlightTable<V> {
     this.#flights.delete(key);
   }
 
+  /** Forgets every flight (their waiters keep them) and marks them superseded. */
+  detachAll(): void {
+    for (const flight of this.#flights.values()) flight.superseded = true;
+    this.#flights.clear();
+  }
+
   /** Every flight in progress. */
   all(): Flight<V>[] {
     return [...this.#flights.values()];

@@ -50,6 +50,13 @@ export interface Store {
    * bounded (`"capacity"`) or because its time was up (`"expired"`). Returns an unsubscribe.
    */
   onEvict?(listener: (key: string, reason: EvictionReason) => void): () => void;
+  /**
+   * Optional: calls `listener` with the key of each entry deleted through this store —
+   * by another engine, or (for a fleet store) by another process — or `undefined` when every
+   * entry was (a clear). An engine fetching that key then lets requests that come after it
+   * start a new fetch, and does not store the one it had running. Returns an unsubscribe.
+   */
+  onInvalidate?(listener: (key: string | undefined) => void): () => void;
   /** Releases what the store holds (connections, timers). Engines never call it for you. */
   close?(): void | Promise<void>;
   /**

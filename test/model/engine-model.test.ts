@@ -15,7 +15,8 @@ type Op =
   | { t: "resolve"; which: number; value: number }
   | { t: "reject"; which: number }
   | { t: "close"; engine: number }
-  | { t: "badKey"; engine: number; which: number };
+  | { t: "badKey"; engine: number; which: number }
+  | { t: "joinAfterTag"; which: number; mode: "soft" | "hard" };
 
 const KEYS = 3;
 const ENGINES = 2;
@@ -65,6 +66,15 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   {
     weight: 1,
     arbitrary: fc.record({ t: fc.constant("badKey" as const), engine, which: fc.nat(BAD_KEYS.length - 1) }),
+  },
+  // A fetch in flight, an invalidation of its tag, then a request for its key.
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      t: fc.constant("joinAfterTag" as const),
+      which: fc.nat(4),
+      mode: fc.constantFrom("soft" as const, "hard" as const),
+    }),
   },
   // Rare: closing ends most of what a scenario can show.
   { weight: 1, arbitrary: fc.record({ t: fc.constant("getThenClose" as const), engine, key }) },
@@ -185,6 +195,17 @@ async function runScenario(config: ModelConfig, ops: Op[]): Promise<void> {
         const message = `fetch ${index} failed`;
         model.reject(index, message);
         calls.splice(index, 1)[0]?.gate.reject(new Error(message));
+        break;
+      }
+      case "joinAfterTag": {
+        const call = calls[op.which % Math.max(1, calls.length)];
+        const tag = call === undefined ? undefined : tagsOf(call.key)[0];
+        if (call === undefined || tag === undefined) break;
+        model.invalidateTag(call.engine, tag, op.mode);
+        await isrOf(call.engine).invalidateTag(tag, { mode: op.mode });
+        const id = ++request;
+        model.get(id, call.engine, call.key);
+        track(id, outcomeOf(isrOf(call.engine).get(`k${call.key}`, call.key)));
         break;
       }
       case "close":

@@ -44,7 +44,15 @@ interface ModelFetch {
   stamp: number;
   superseded: boolean;
   /** Requests waiting on this fetch, with the stale-if-error entry each may use. */
-  waiters: { request: number; staleIfError: Entry | undefined; revalidate: boolean }[];
+  waiters: Waiter[];
+}
+
+/** A request waiting on a fetch: `since` is the newest invalidation number it could know of. */
+interface Waiter {
+  request: number;
+  staleIfError: Entry | undefined;
+  revalidate: boolean;
+  since: number;
 }
 
 interface EngineModel {
@@ -136,7 +144,10 @@ export class ReferenceModel {
   }
 
   close(engine: number): void {
-    this.#space(engine).closed = true;
+    const space = this.#space(engine);
+    space.closed = true;
+    // Deaf from now on, it counts itself past every invalidation (see #verdict).
+    space.seq = Number.POSITIVE_INFINITY;
   }
 
   /** The wall clock moves by `ms`, forward or back. */
@@ -154,6 +165,12 @@ export class ReferenceModel {
       space.entries.set(flight.key, entry);
     }
     for (const waiter of flight.waiters) {
+      // A value read before a hard invalidation the request came after is not its answer:
+      // it fetches again (joining the new fetch the first such request starts).
+      if (waiter.since > flight.stamp && this.#verdict(space, flight.key, entry) === Verdict.Hard) {
+        this.#enqueue(waiter, flight.engine, flight.key, false);
+        continue;
+      }
       this.outcomes.set(
         waiter.request,
         waiter.revalidate
@@ -214,7 +231,7 @@ export class ReferenceModel {
     const space = this.#space(engine);
     const joined = space.inflight.get(key);
     if (joined !== undefined) {
-      joined.waiters.push({ request, staleIfError, revalidate });
+      joined.waiters.push({ request, staleIfError, revalidate, since: space.seq });
       this.outcomes.set(request, { kind: "pending" });
       return;
     }
@@ -227,8 +244,13 @@ export class ReferenceModel {
       this.#refuseClosed(request, staleIfError);
       return;
     }
-    flight.waiters.push({ request, staleIfError, revalidate });
+    flight.waiters.push({ request, staleIfError, revalidate, since: space.seq });
     this.outcomes.set(request, { kind: "pending" });
+  }
+
+  /** A waiting request waits again (a new fetch, or one already started for its key). */
+  #enqueue(waiter: Waiter, engine: number, key: number, closing: boolean): void {
+    this.#wait(waiter.request, engine, key, waiter.staleIfError, waiter.revalidate, closing);
   }
 
   #refuseClosed(request: number, staleIfError: Entry | undefined): void {

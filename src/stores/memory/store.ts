@@ -40,6 +40,7 @@ export interface MemoryStore extends Store {
   /** Drops every entry. */
   clear(): void;
   onEvict(listener: (key: string, reason: EvictionReason) => void): () => void;
+  onInvalidate(listener: (key: string | undefined) => void): () => void;
   /** Tag invalidations shared by the engines of this process that use this store. */
   readonly tags: LocalTagChannel;
 }
@@ -106,6 +107,7 @@ class SieveStore implements MemoryStore, TableOwner {
   readonly #list = new SieveList();
   readonly #tables = new Map<string, NamespaceTable>();
   readonly #listeners = new Set<(key: string, reason: EvictionReason) => void>();
+  readonly #deleteListeners = new Set<(key: string | undefined) => void>();
   readonly #max: number;
   readonly #maxBytes: number | undefined;
   readonly #sizeOf: (entry: StoreEntry, key: string) => number;
@@ -159,6 +161,7 @@ class SieveStore implements MemoryStore, TableOwner {
   delete(key: string): void {
     const parsed = parseStoreKey(key);
     this.#tables.get(parsed.prefix)?.delete(parsed.kind, parsed.key);
+    for (const listener of [...this.#deleteListeners]) listener(key);
   }
 
   clear(): void {
@@ -167,6 +170,14 @@ class SieveStore implements MemoryStore, TableOwner {
     this.#sizes?.clear();
     this.#bytes = 0;
     for (const [prefix, table] of this.#tables) if (table.holders === 0) this.#tables.delete(prefix);
+    for (const listener of [...this.#deleteListeners]) listener(undefined);
+  }
+
+  onInvalidate(listener: (key: string | undefined) => void): () => void {
+    this.#deleteListeners.add(listener);
+    return () => {
+      this.#deleteListeners.delete(listener);
+    };
   }
 
   onEvict(listener: (key: string, reason: EvictionReason) => void): () => void {

@@ -34,6 +34,8 @@ export interface RedisStore extends Store {
   /** Resolves `true` once `available`, `false` if `timeoutMs` pass first or the store closes. */
   ready(options?: { timeoutMs?: number }): Promise<boolean>;
   stats(): RedisStoreStats;
+  /** Calls `listener` with each key another process deleted (`undefined`: all of them). */
+  onInvalidate(listener: (key: string | undefined) => void): () => void;
   /** Calls `listener` for each write Redis refuses with an error (a full memory). Returns an unsubscribe. */
   on(event: "writeFailed", listener: (failure: WriteFailure) => void): () => void;
   /** Tag invalidations, recorded in Redis and announced to the fleet. */

@@ -56,6 +56,8 @@ class FleetStore implements RedisStore {
   readonly #sync: FleetSync;
   readonly #subscriber: Subscriber;
   readonly #id = randomUUID();
+  /** Engines told of keys another process deleted (see Store.onInvalidate). */
+  readonly #deleteListeners = new Set<(key: string | undefined) => void>();
   /** Nonce of each entry this store handed out, so `coordinate` knows which one a request saw. */
   readonly #nonces = new WeakMap<StoreEntry, string>();
   readonly #readyWaiters = new Set<() => void>();
@@ -174,6 +176,17 @@ class FleetStore implements RedisStore {
       available: this.available,
       inSync: this.#sync.trusted(),
     };
+  }
+
+  onInvalidate(listener: (key: string | undefined) => void): () => void {
+    this.#deleteListeners.add(listener);
+    return () => {
+      this.#deleteListeners.delete(listener);
+    };
+  }
+
+  #deleted(key: string | undefined): void {
+    for (const listener of [...this.#deleteListeners]) listener(key);
   }
 
   on(event: "writeFailed", listener: (failure: WriteFailure) => void): () => void {
@@ -333,12 +346,14 @@ class FleetStore implements RedisStore {
         this.#local.dropAll();
         this.#reads.forgetAll();
         this.#leases.wakeAll("changed");
+        this.#deleted(undefined);
         return;
       default: {
         const key = message.k;
         const kept = this.#local.drop(key, message.o === "s" ? message.n : undefined);
         this.#reads.forget(key);
         this.#leases.wake(key, "changed");
+        if (message.o === "d") this.#deleted(key);
         if (this.#log.debugEnabled()) {
           const change = message.o === "s" ? "set" : "delete";
           if (kept)

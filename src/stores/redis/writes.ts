@@ -72,9 +72,11 @@ export class FleetWrites {
 
   async set(key: string, entry: StoreEntry, ttlMs: number): Promise<void> {
     const { local, report, log } = this.#deps;
-    // Two fetches of one key in this process (two engines sharing a namespace): the older one's
-    // permit, which an invalidation is likelier to have overtaken.
-    const fetching = this.#fetching.get(key)?.[0];
+    // Two fetches of one key in this process: one started after an invalidation overtook the
+    // other (the engine then lets the old one finish unstored), or two engines sharing a
+    // namespace. The oldest fetch no change of the key has overtaken, else the oldest.
+    const running = this.#fetching.get(key);
+    const fetching = running?.find((candidate) => !candidate.ticket.changed) ?? running?.[0];
     const ticket = fetching?.ticket ?? local.begin(key);
     const verifiedAt = fetching?.startedAt ?? performance.now();
     const nonce = `${this.#deps.instanceId}.${++this.#counter}`;
