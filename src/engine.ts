@@ -1,11 +1,12 @@
 import { type Answer, type Need, NOTHING_SEEN, publicResult, SERVED_ANSWER } from "./answers.js";
 import { monotonicFrom } from "./clock.js";
 import { ageOf, Standing, standingOf } from "./entry.js";
-import { IsrClosedError, IsrDeadlockError, IsrKeyRejectedError, withoutStack } from "./errors.js";
+import { IsrClosedError, IsrKeyRejectedError, withoutStack } from "./errors.js";
 import { KeyAdmission } from "./fetch/admission.js";
 import { ErrorBackoff } from "./fetch/backoff.js";
 import { FlightTable } from "./fetch/flights.js";
 import { FetchLimiter } from "./fetch/limiter.js";
+import { FetchRequests } from "./fetch/requests.js";
 import { FetchRunner } from "./fetch/runner.js";
 import type { Isr, IsrResult, Served } from "./isr.js";
 import {
@@ -13,13 +14,12 @@ import {
   checkedArrayKey,
   decodeKey,
   KeyEncoder,
-  keyText,
   namespacePrefix,
   privateNamespace,
 } from "./key.js";
 import { Log } from "./log.js";
 import type { IsrEventName, IsrListener } from "./observe/events.js";
-import { describeEntry } from "./observe/inspect.js";
+import { recentKeysInspection } from "./observe/inspect.js";
 import { INSPECTION, type Inspection } from "./observe/inspection.js";
 import { Observer } from "./observe/observer.js";
 import { RecentKeys } from "./observe/recent.js";
@@ -54,7 +54,7 @@ export class Engine<V, E = void> implements Isr<V, E> {
   readonly #recent = new RecentKeys<E>();
   readonly #health: StoreHealth;
   readonly #runner: FetchRunner<V, E>;
-  readonly #staleIfError: StaleIfError<V>;
+  readonly #requests: FetchRequests<V, E>;
   readonly #stopWatchingEvictions: (() => void) | undefined;
   readonly #stopHearingTags: (() => void) | undefined;
   readonly #stopHearingDeletes: (() => void) | undefined;
@@ -92,13 +92,6 @@ export class Engine<V, E = void> implements Isr<V, E> {
     this.#admission = new KeyAdmission(resolved.maxKeys, elapsed);
     this.#observer = new Observer(this.namespace, this.#log);
     this.#health = new StoreHealth(this.namespace, this.#log);
-    this.#staleIfError = new StaleIfError<V>({
-      namespace: this.namespace,
-      now: resolved.now,
-      observer: this.#observer,
-      log: this.#log,
-      softTimeoutMs: resolved.softTimeoutMs,
-    });
     this.#runner = new FetchRunner<V, E>({
       options: resolved,
       namespace: this.namespace,
@@ -114,6 +107,26 @@ export class Engine<V, E = void> implements Isr<V, E> {
       health: this.#health,
       table: this.#table,
       elapsed,
+      closed: () => this.#closed,
+    });
+    this.#requests = new FetchRequests<V, E>({
+      options: resolved,
+      namespace: this.namespace,
+      flights: this.#flights,
+      runner: this.#runner,
+      tags: this.#tags,
+      backoff: this.#backoff,
+      admission: this.#admission,
+      limiter: this.#limiter,
+      observer: this.#observer,
+      log: this.#log,
+      staleIfError: new StaleIfError<V>({
+        namespace: this.namespace,
+        now: resolved.now,
+        observer: this.#observer,
+        log: this.#log,
+        softTimeoutMs: resolved.softTimeoutMs,
+      }),
       closed: () => this.#closed,
     });
     this.#stopWatchingEvictions = this.store.onEvict?.((storeKey, reason) => {
@@ -151,30 +164,13 @@ export class Engine<V, E = void> implements Isr<V, E> {
 
   /** The inspector's seam (see observe/inspection.ts). @internal */
   [INSPECTION](): Inspection<V> {
-    return {
-      entries: async ({ values }) => {
-        const now = this.#options.now();
-        const records = this.#recent.entries();
-        const entries = await Promise.all(
-          records.map(async ([id]) => {
-            try {
-              return (await this.store.get(id)) as StoreEntry<V> | undefined;
-            } catch {
-              return undefined;
-            }
-          }),
-        );
-        return records.map(([id, record], i) =>
-          describeEntry(id, record, entries[i], now, this.#tags, values),
-        );
-      },
-      revalidate: (id) => {
-        const record = this.#recent.get(id);
-        if (record === undefined)
-          return Promise.reject(new TypeError(`isr-plug: no recent key with id ${id}`));
-        return this.revalidate(record.key, record.extracted);
-      },
-    };
+    return recentKeysInspection<V, E>({
+      recent: this.#recent,
+      store: this.store,
+      tags: this.#tags,
+      now: this.#options.now,
+      revalidate: (key, extracted) => this.revalidate(key, extracted),
+    });
   }
 
   /**
@@ -327,7 +323,7 @@ export class Engine<V, E = void> implements Isr<V, E> {
     const seen = previous;
     if (previous !== undefined && this.#tags.verdict(previous) === TagVerdict.Hard) previous = undefined;
     const need: Need<V> = { previous, staleIfError: undefined, seen };
-    const fetch = () => this.#fetchForRequest(storeKey, key, extracted, need, "revalidate");
+    const fetch = () => this.#requests.fetch(storeKey, key, extracted, need, "revalidate");
     return (await (insideOwnFetch ? this.#runner.asCalling(storeKey, fetch) : fetch())).value;
   }
 
@@ -367,7 +363,7 @@ export class Engine<V, E = void> implements Isr<V, E> {
   ): R {
     if (entry === undefined) {
       const storeKey = maybeStoreKey ?? this.#keys.encode(key);
-      return answer.miss(this.#serveByFetch(storeKey, key, extracted, NOTHING_SEEN));
+      return answer.miss(this.#requests.serve(storeKey, key, extracted, NOTHING_SEEN));
     }
     const now = this.#options.now();
     const verdict = entry.tags === undefined ? TagVerdict.None : this.#tags.verdict(entry);
@@ -383,148 +379,26 @@ export class Engine<V, E = void> implements Isr<V, E> {
       case Standing.Stale: {
         const ageMs = ageOf(entry, now);
         this.#observer.served("stale", key, ageMs);
-        this.#refreshInBackground(storeKey, key, extracted, entry);
+        this.#requests.refresh(storeKey, key, extracted, entry);
         if (this.#log.debugEnabled()) this.#log.debug({ namespace: this.namespace, key, ageMs }, "stale hit");
         return answer.hit(entry.value, "stale", ageMs, key, entry);
       }
       case Standing.StaleIfError:
         return answer.miss(
-          this.#serveByFetch(storeKey, key, extracted, { previous: entry, staleIfError: entry, seen: entry }),
+          this.#requests.serve(storeKey, key, extracted, {
+            previous: entry,
+            staleIfError: entry,
+            seen: entry,
+          }),
         );
       default: {
         // A too-stale value may still inform a conditional fetch; a hard-invalidated one may not.
         const previous = verdict === TagVerdict.Hard ? undefined : entry;
         return answer.miss(
-          this.#serveByFetch(storeKey, key, extracted, { previous, staleIfError: undefined, seen: entry }),
+          this.#requests.serve(storeKey, key, extracted, { previous, staleIfError: undefined, seen: entry }),
         );
       }
     }
-  }
-
-  /** A request that must wait for a fetch: reported and counted around `#fetchForRequest`. */
-  #serveByFetch(storeKey: string, key: CacheKey, extracted: E, need: Need<V>): Promise<Served<V>> {
-    this.#observer.missed(key);
-    return this.#fetchForRequest(storeKey, key, extracted, need, "miss").then(
-      (served) => {
-        if (served.error === undefined) this.#observer.fetchedForRequest();
-        return served;
-      },
-      (error: unknown) => {
-        this.#observer.requestFailed();
-        throw error;
-      },
-    );
-  }
-
-  /**
-   * A request that needs a fetch. It joins the key's flight or starts one. With `staleIfError`
-   * (a value still inside its stale-if-error window), the request gets that value instead of
-   * an error, or instead of waiting past `softTimeoutMs`.
-   */
-  #fetchForRequest(
-    storeKey: string,
-    key: CacheKey,
-    extracted: E,
-    need: Need<V>,
-    purpose: "miss" | "revalidate",
-  ): Promise<Served<V>> {
-    const staleIfError = need.staleIfError;
-    let flight = this.#flights.get(storeKey);
-    const joined = flight !== undefined;
-    if (flight === undefined) {
-      const refused = this.#refusal(storeKey, need);
-      if (refused !== undefined) {
-        return staleIfError === undefined
-          ? Promise.reject(refused)
-          : Promise.resolve(this.#staleIfError.serve(key, staleIfError, refused, false));
-      }
-      if (this.#log.debugEnabled()) this.#log.debug({ namespace: this.namespace, key }, "miss, fetching");
-      flight = this.#runner.start({
-        key,
-        storeKey,
-        extracted,
-        purpose,
-        previous: need.previous,
-        seen: need.seen,
-        slot: undefined,
-        // Only a key with nothing stored takes a place under maxKeys: replacing an entry adds none.
-        admitted: need.seen === undefined,
-      });
-    } else if (this.#runner.callingFetchOf(storeKey)) {
-      return Promise.reject(new IsrDeadlockError(keyText(key)));
-    }
-    // The newest tag invalidation this request could know of when it started waiting.
-    const waitingSince = this.#tags.seq;
-    const fetched = flight.promise.then((entry): Served<V> | Promise<Served<V>> => {
-      // A refresh this request joined may have been left to another process, or the fetch it
-      // joined read its data before a hard tag invalidation this request came after: either
-      // way, fetch for real (the new fetch starts after that invalidation, so this ends).
-      if (entry === undefined || this.#tags.predates(entry, waitingSince)) {
-        return this.#fetchForRequest(storeKey, key, extracted, need, purpose);
-      }
-      const served: Served<V> = {
-        value: entry.value,
-        state: "miss",
-        ageMs: ageOf(entry, this.#options.now()),
-        key,
-        entry,
-      };
-      if (need.seen !== undefined) served.sawEntry = true;
-      if (joined) served.collapsed = true;
-      return served;
-    });
-    return staleIfError === undefined ? fetched : this.#staleIfError.answer(fetched, key, staleIfError);
-  }
-
-  /** Why a new fetch for a request must not start, if it must not. */
-  #refusal(storeKey: string, need: Need<V>): unknown {
-    if (this.#closed) return new IsrClosedError();
-    // Only a request that has something to serve skips a failing origin.
-    if (need.staleIfError !== undefined) {
-      const waiting = this.#backoff?.waiting(storeKey);
-      if (waiting !== undefined) return waiting.error;
-    }
-    if (need.seen === undefined && !this.#admission.admit(storeKey)) {
-      return withoutStack(() => new IsrKeyRejectedError(`more than maxKeys (${this.#options.maxKeys}) keys`));
-    }
-    return undefined;
-  }
-
-  #refreshInBackground(storeKey: string, key: CacheKey, extracted: E, stale: StoreEntry<V>): void {
-    if (this.#closed || this.#flights.has(storeKey)) return;
-    if (this.#backoff?.waiting(storeKey) !== undefined) return;
-    const slot = this.#limiter.tryAcquire();
-    if (slot === undefined) return;
-    const flight = this.#runner.start({
-      key,
-      storeKey,
-      extracted,
-      purpose: "refresh",
-      previous: stale,
-      seen: stale,
-      slot,
-      admitted: false,
-    });
-    const startedAt = performance.now();
-    flight.promise.then(
-      (entry) => {
-        if (entry === undefined) return; // another process of the fleet refreshes it
-        this.#observer.refreshed(
-          key,
-          performance.now() - startedAt,
-          Math.max(0, entry.storedAt - stale.staleAt),
-        );
-        if (this.#log.debugEnabled())
-          this.#log.debug({ namespace: this.namespace, key }, "refreshed in background");
-      },
-      (error: unknown) => {
-        this.#observer.refreshFailed(key, performance.now() - startedAt, error);
-        this.#log.warn(
-          { namespace: this.namespace, key, err: error },
-          "background refresh failed; the stale value is kept",
-        );
-      },
-    );
   }
 }
 

@@ -1,8 +1,10 @@
 import { ageOf, standingOf } from "../entry.js";
 import type { InspectedEntry } from "../isr.js";
-import type { StoreEntry } from "../stores/store.js";
+import type { CacheKey } from "../key.js";
+import type { Store, StoreEntry } from "../stores/store.js";
 import type { TagRegistry } from "../tags.js";
-import type { KeyRecord } from "./recent.js";
+import type { Inspection } from "./inspection.js";
+import type { KeyRecord, RecentKeys } from "./recent.js";
 
 /** One recently fetched key as `inspect` lists it. */
 export function describeEntry<V, E>(
@@ -28,4 +30,36 @@ export function describeEntry<V, E>(
   if (entry.tags !== undefined) described.tags = entry.tags;
   if (withValue) described.value = entry.value;
   return described;
+}
+
+/** The inspection seam of an engine (see inspection.ts): its recent keys, read from its store. */
+export function recentKeysInspection<V, E>(parts: {
+  recent: RecentKeys<E>;
+  store: Store;
+  tags: TagRegistry;
+  now: () => number;
+  revalidate: (key: CacheKey, extracted: E) => Promise<V>;
+}): Inspection<V> {
+  const { recent, store, tags, now } = parts;
+  return {
+    entries: async ({ values }) => {
+      const at = now();
+      const records = recent.entries();
+      const entries = await Promise.all(
+        records.map(async ([id]) => {
+          try {
+            return (await store.get(id)) as StoreEntry<V> | undefined;
+          } catch {
+            return undefined;
+          }
+        }),
+      );
+      return records.map(([id, record], i) => describeEntry(id, record, entries[i], at, tags, values));
+    },
+    revalidate: (id) => {
+      const record = recent.get(id);
+      if (record === undefined) return Promise.reject(new TypeError(`isr-plug: no recent key with id ${id}`));
+      return parts.revalidate(record.key, record.extracted);
+    },
+  };
 }
