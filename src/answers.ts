@@ -23,12 +23,13 @@ export const NOTHING_SEEN: Need<never> = Object.freeze({
  * `get` answers a promise of the public fields only.
  */
 export interface Answer<V, R> {
-  hit(value: V, state: "fresh" | "stale", ageMs: number, key: CacheKey, entry: StoreEntry<V>): R;
+  /** `ttlMs`: the entry's fresh lifetime (staleAt − storedAt), for `Cache-Status`. */
+  hit(value: V, state: "fresh" | "stale", ageMs: number, key: CacheKey, ttlMs: number): R;
   miss(pending: Promise<Served<V>>): R;
 }
 
 const SERVED: Answer<unknown, Served<unknown> | Promise<Served<unknown>>> = {
-  hit: (value, state, ageMs, key, entry) => ({ value, state, ageMs, key, entry }),
+  hit: (value, state, ageMs, key, ttlMs) => ({ value, state, ageMs, key, ttlMs, stored: true }),
   miss: (pending) => pending,
 };
 

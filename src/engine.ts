@@ -65,7 +65,7 @@ export class Engine<V, E = void> implements Isr<V, E> {
   #closing: Promise<void> | undefined;
   #lastKey: string | undefined;
   #lastStoreKey = "";
-  #answeredEntry: StoreEntry<V> | undefined;
+  #answeredValue: V | undefined;
   #answeredAgeMs = -1;
   #answered: Promise<IsrResult<V>> | undefined;
 
@@ -173,15 +173,6 @@ export class Engine<V, E = void> implements Isr<V, E> {
     });
   }
 
-  /**
-   * Whether a served entry was written to the store (false for `noCache` values and fetches
-   * overtaken by an invalidation). Adapters report it in `Cache-Status`.
-   * @internal
-   */
-  isStored(entry: StoreEntry<V>): boolean {
-    return !this.#runner.unstored.has(entry);
-  }
-
   get log(): Log {
     return this.#log;
   }
@@ -200,13 +191,14 @@ export class Engine<V, E = void> implements Isr<V, E> {
    * turn pay for no freezing.
    */
   readonly #publicAnswer: Answer<V, Promise<IsrResult<V>>> = {
-    hit: (value, state, ageMs, _key, entry) => {
+    hit: (value, state, ageMs) => {
       if (state !== "fresh") return Promise.resolve({ value, state, ageMs });
-      if (entry === this.#answeredEntry && ageMs === this.#answeredAgeMs) {
+      // The same value at the same age is the same answer, whichever entry it came from.
+      if (value === this.#answeredValue && ageMs === this.#answeredAgeMs) {
         this.#answered ??= Promise.resolve(Object.freeze({ value, state, ageMs }));
         return this.#answered;
       }
-      this.#answeredEntry = entry;
+      this.#answeredValue = value;
       this.#answeredAgeMs = ageMs;
       this.#answered = undefined;
       return Promise.resolve({ value, state, ageMs });
@@ -372,7 +364,7 @@ export class Engine<V, E = void> implements Isr<V, E> {
       const ageMs = ageOf(entry, now);
       this.#observer.served("fresh", key, ageMs);
       if (this.#log.debugEnabled()) this.#log.debug({ namespace: this.namespace, key, ageMs }, "fresh hit");
-      return answer.hit(entry.value, "fresh", ageMs, key, entry);
+      return answer.hit(entry.value, "fresh", ageMs, key, entry.staleAt - entry.storedAt);
     }
     const storeKey = maybeStoreKey ?? this.#keys.encode(key);
     switch (standing) {
@@ -381,7 +373,7 @@ export class Engine<V, E = void> implements Isr<V, E> {
         this.#observer.served("stale", key, ageMs);
         this.#requests.refresh(storeKey, key, extracted, entry);
         if (this.#log.debugEnabled()) this.#log.debug({ namespace: this.namespace, key, ageMs }, "stale hit");
-        return answer.hit(entry.value, "stale", ageMs, key, entry);
+        return answer.hit(entry.value, "stale", ageMs, key, entry.staleAt - entry.storedAt);
       }
       case Standing.StaleIfError:
         return answer.miss(

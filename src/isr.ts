@@ -1,7 +1,7 @@
 import type { CacheKey } from "./key.js";
 import type { IsrEventName, IsrListener } from "./observe/events.js";
 import type { IsrStats } from "./observe/stats.js";
-import type { Store, StoreEntry } from "./stores/store.js";
+import type { Store } from "./stores/store.js";
 import type { InvalidationMode } from "./tags.js";
 
 /** How a value was served: fresh from the cache, stale (a refresh runs), or fetched now. */
@@ -27,7 +27,10 @@ export interface IsrResult<V> {
  */
 export interface Served<V> extends IsrResult<V> {
   key: CacheKey;
-  entry: StoreEntry<V>;
+  /** The served entry's fresh lifetime (staleAt − storedAt), for `Cache-Status`. */
+  ttlMs: number;
+  /** Whether the served value is in the store (false for `noCache` and overtaken fetches). */
+  stored: boolean;
   /** A miss that found an entry it could not serve (too stale, or invalidated by tag). */
   sawEntry?: true;
   /** A miss that joined a fetch another request had started. */

@@ -40,7 +40,15 @@ export class StaleIfError<V> {
       { namespace: this.#namespace, key, ageMs, err: error },
       "fetch failed or is slow; serving the last good value",
     );
-    const served: Served<V> = { value: entry.value, state: "stale", ageMs, key, entry, error };
+    const served: Served<V> = {
+      value: entry.value,
+      state: "stale",
+      ageMs,
+      key,
+      ttlMs: entry.staleAt - entry.storedAt,
+      stored: true,
+      error,
+    };
     if (!forwarded) served.notForwarded = true;
     return served;
   }

@@ -27,8 +27,7 @@ export function cacheStatusName(option: unknown): string | undefined {
  * exactly while the value is fresh, `ttl <= 0` once it is stale.
  */
 function ttlOf(served: Served<unknown>): number | undefined {
-  const { entry } = served;
-  const leftMs = entry.staleAt - entry.storedAt - served.ageMs;
+  const leftMs = served.ttlMs - served.ageMs;
   if (!Number.isFinite(leftMs)) return undefined;
   const ttl = Math.ceil(leftMs / 1_000);
   // `-0` would print as "0" anyway; this keeps the number itself clean for callers.

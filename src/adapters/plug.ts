@@ -190,9 +190,7 @@ export class Plug<Req, V, E, Res = undefined, Next = undefined, R = void> {
       return to.fail(req, res, next, error);
     }
     const status =
-      this.#cacheStatus === undefined
-        ? undefined
-        : cacheStatusOf(this.#cacheStatus, served, this.engine.isStored(served.entry));
+      this.#cacheStatus === undefined ? undefined : cacheStatusOf(this.#cacheStatus, served, served.stored);
     if (!isPromiseLike(applied)) return to.proceed(req, res, next, applied, info, status);
     return Promise.resolve(applied).then(
       (value) => to.proceed(req, res, next, value, info, status),

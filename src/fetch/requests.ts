@@ -110,7 +110,8 @@ export class FetchRequests<V, E> {
         state: "miss",
         ageMs: ageOf(entry, this.#parts.options.now()),
         key,
-        entry,
+        ttlMs: entry.staleAt - entry.storedAt,
+        stored: !this.#parts.runner.unstored.has(entry),
       };
       if (need.seen !== undefined) served.sawEntry = true;
       if (joined) served.collapsed = true;

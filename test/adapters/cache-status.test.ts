@@ -26,7 +26,8 @@ const served = (overrides: Partial<Served<unknown>>): Served<unknown> => ({
   state: "fresh",
   ageMs: 0,
   key: "k",
-  entry: { value: 1, storedAt: 0, staleAt: 60_000, expiresAt: 120_000 },
+  ttlMs: 60_000,
+  stored: true,
   ...overrides,
 });
 
@@ -46,14 +47,7 @@ describe("Cache-Status members (RFC 9211 §2), read back with a strict Structure
   });
 
   it("a value that never goes stale is a hit without ttl", () => {
-    const forever = served({
-      entry: {
-        value: 1,
-        storedAt: 0,
-        staleAt: Number.POSITIVE_INFINITY,
-        expiresAt: Number.POSITIVE_INFINITY,
-      },
-    });
+    const forever = served({ ttlMs: Number.POSITIVE_INFINITY });
     expect(member(cacheStatusOf("c", forever, true))).toEqual({ cache: "c", params: { hit: true } });
   });
 
