@@ -61,6 +61,8 @@ export class Engine<V, E = void> implements Isr<V, E> {
   /** With a memory store: this namespace's table, read directly on every lookup. */
   readonly #held: HeldTable | undefined;
   readonly #table: NamespaceTable | undefined;
+  /** The entry clock (`options.now`), at hand for the hot path. */
+  readonly #now: () => number;
   #closed = false;
   #closing: Promise<void> | undefined;
   #lastKey: string | undefined;
@@ -72,6 +74,7 @@ export class Engine<V, E = void> implements Isr<V, E> {
   constructor(options: IsrOptions<V, E>, knownOptions?: readonly string[]) {
     const resolved = resolveOptions(options, knownOptions);
     this.#options = resolved;
+    this.#now = resolved.now;
     this.store = resolved.store ?? defaultStore();
     if (resolved.namespace === undefined && this.store.coordinate !== undefined) {
       throw new TypeError(
@@ -235,9 +238,22 @@ export class Engine<V, E = void> implements Isr<V, E> {
   #lookup<R>(key: CacheKey, extracted: E, answer: Answer<V, R>): R {
     const table = this.#table;
     if (table !== undefined) {
-      // A memory store's own table: one Map lookup with the caller's key, no store key built.
-      const entry = typeof key === "string" ? table.getString(key) : table.getArray(checkedArrayKey(key));
-      if (entry !== undefined) return this.#decide(undefined, key, extracted, entry as StoreEntry<V>, answer);
+      // A memory store's own table: one Map lookup with the caller's key, no store key built,
+      // and a plain entry's times read straight from its slot.
+      const slot = typeof key === "string" ? table.stringSlot(key) : table.arraySlot(checkedArrayKey(key));
+      if (slot !== undefined) {
+        const slots = table.slots;
+        if (slots.plain(slot)) {
+          const now = this.#now();
+          const storedAt = slots.storedAt[slot] as number;
+          const ttlMs = slots.ttl[slot] as number;
+          if (now < storedAt + ttlMs) {
+            const ageMs = now > storedAt ? now - storedAt : 0;
+            return this.#freshHit(slots.values[slot] as V, key, ageMs, ttlMs, answer);
+          }
+        }
+        return this.#decide(undefined, key, extracted, slots.entryAt(slot) as StoreEntry<V>, answer);
+      }
     }
     const storeKey = this.#storeKeyOf(key);
     if (storeKey.length > this.#options.maxKeyLength) return answer.miss(Promise.reject(this.#tooLong()));
@@ -345,6 +361,12 @@ export class Engine<V, E = void> implements Isr<V, E> {
     }
   }
 
+  #freshHit<R>(value: V, key: CacheKey, ageMs: number, ttlMs: number, answer: Answer<V, R>): R {
+    this.#observer.served("fresh", key, ageMs);
+    if (this.#log.debugEnabled()) this.#log.debug({ namespace: this.namespace, key, ageMs }, "fresh hit");
+    return answer.hit(value, "fresh", ageMs, key, ttlMs);
+  }
+
   /** `storeKey` may be left undefined by a hit on a memory table: a fresh hit never needs it. */
   #decide<R>(
     maybeStoreKey: string | undefined,
@@ -361,10 +383,7 @@ export class Engine<V, E = void> implements Isr<V, E> {
     const verdict = entry.tags === undefined ? TagVerdict.None : this.#tags.verdict(entry);
     const standing = standingOf(entry, now, verdict);
     if (standing === Standing.Fresh) {
-      const ageMs = ageOf(entry, now);
-      this.#observer.served("fresh", key, ageMs);
-      if (this.#log.debugEnabled()) this.#log.debug({ namespace: this.namespace, key, ageMs }, "fresh hit");
-      return answer.hit(entry.value, "fresh", ageMs, key, entry.staleAt - entry.storedAt);
+      return this.#freshHit(entry.value, key, ageOf(entry, now), entry.staleAt - entry.storedAt, answer);
     }
     const storeKey = maybeStoreKey ?? this.#keys.encode(key);
     switch (standing) {

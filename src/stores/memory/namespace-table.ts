@@ -1,34 +1,42 @@
 import type { StoreEntry } from "../store.js";
-import { type EntryTable, KeyKind, MemoryEntry } from "./entry.js";
+import type { EntrySlots } from "./slots.js";
+
+/** Where a key lives in a namespace: a string key, an array key, or any other store key. */
+export enum KeyKind {
+  String = 0,
+  Array = 1,
+  Other = 2,
+}
+
+/** A key inside its namespace: a string, or the parts of an array key. */
+export type TableKey = string | readonly (string | number)[];
 
 /** A level of the array-key trie: Map keys keep `1` and `"1"` apart. */
 interface TrieNode {
-  entry: MemoryEntry | undefined;
+  slot: number | undefined;
   children: Map<string | number, TrieNode> | undefined;
 }
 
 /** What a namespace table needs of its store. */
 export interface TableOwner {
-  /** Takes in an entry the table just indexed, stored for `ttlMs`. */
-  adopt(entry: MemoryEntry, ttlMs: number): void;
-  /** Lets go of an entry the table no longer indexes. */
-  release(entry: MemoryEntry): void;
+  readonly slots: EntrySlots;
+  /** Takes in a slot the table just filled, stored for `ttlMs` (`created`: a new one). */
+  adopt(slot: number, ttlMs: number, created: boolean): void;
 }
-
-type TableKey = string | readonly (string | number)[];
 
 /**
  * The entries of one namespace, found by the caller's own key: string keys in a Map, array
  * keys in a trie of their parts, anything else (store keys not made by an engine) by text.
- * The engine reads and writes it directly, so a hit costs one Map lookup with the caller's
- * string — no encoded store key is built or hashed — and one write (the SIEVE bit).
+ * The engine reads it directly, so a hit costs one Map lookup with the caller's string — no
+ * encoded store key is built or hashed — and one bit written (SIEVE's).
  */
-export class NamespaceTable implements EntryTable {
+export class NamespaceTable {
   readonly prefix: string;
+  readonly slots: EntrySlots;
   readonly #owner: TableOwner;
-  readonly #strings = new Map<string, MemoryEntry>();
-  readonly #arrays: TrieNode = { entry: undefined, children: undefined };
-  readonly #others = new Map<string, MemoryEntry>();
+  readonly #strings = new Map<string, number>();
+  readonly #arrays: TrieNode = { slot: undefined, children: undefined };
+  readonly #others = new Map<string, number>();
   #arrayCount = 0;
   /** Engines reading this table; an empty table nobody holds is dropped by the store. */
   holders = 0;
@@ -36,100 +44,111 @@ export class NamespaceTable implements EntryTable {
   constructor(prefix: string, owner: TableOwner) {
     this.prefix = prefix;
     this.#owner = owner;
+    this.slots = owner.slots;
   }
 
   get size(): number {
     return this.#strings.size + this.#others.size + this.#arrayCount;
   }
 
-  /** The entry of a string key, marked as read. */
-  getString(key: string): MemoryEntry | undefined {
-    const entry = this.#strings.get(key);
-    if (entry !== undefined) entry.visited = true;
-    return entry;
+  /** The slot of a string key, marked as read. */
+  stringSlot(key: string): number | undefined {
+    const slot = this.#strings.get(key);
+    if (slot !== undefined) this.slots.visit(slot);
+    return slot;
   }
 
-  /** The entry of an array key (its parts already checked), marked as read. */
-  getArray(key: readonly (string | number)[]): MemoryEntry | undefined {
+  /** The slot of an array key (its parts already checked), marked as read. */
+  arraySlot(key: readonly (string | number)[]): number | undefined {
     let level: TrieNode | undefined = this.#arrays;
     for (let i = 0; i < key.length && level !== undefined; i++) {
       level = level.children?.get(key[i] as string | number);
     }
-    const entry = level?.entry;
-    if (entry !== undefined) entry.visited = true;
-    return entry;
+    const slot = level?.slot;
+    if (slot !== undefined) this.slots.visit(slot);
+    return slot;
   }
 
-  /** The entry of a key, not marked as read (the store checks expiry first). */
-  find(kind: KeyKind, key: TableKey): MemoryEntry | undefined {
+  /** The slot of a key, not marked as read (the store checks expiry first). */
+  find(kind: KeyKind, key: TableKey): number | undefined {
     if (kind === KeyKind.String) return this.#strings.get(key as string);
     if (kind === KeyKind.Other) return this.#others.get(key as string);
     let level: TrieNode | undefined = this.#arrays;
     for (const part of key as readonly (string | number)[]) level = level?.children?.get(part);
-    return level?.entry;
+    return level?.slot;
   }
 
   /**
-   * Stores an entry. A replaced entry is let go, not changed: the engine may still hold it
-   * (a stale value being refreshed, a stale-if-error value) and it must keep its times.
-   * `source`: the object given through the generic `Store.set`, handed back by `Store.get`.
+   * Stores an entry: a known key's slot is overwritten in place (an entry handed out before
+   * was a copy or the immutable object kept beside, so nothing the engine holds changes).
+   * `kept`: the object given through the generic `Store.set`, handed back by `Store.get`.
    */
-  set(kind: KeyKind, key: TableKey, stored: StoreEntry, ttlMs: number, source?: StoreEntry): void {
+  set(kind: KeyKind, key: TableKey, entry: StoreEntry, ttlMs: number, kept?: StoreEntry): void {
+    const slots = this.slots;
     const known = this.find(kind, key);
-    const ownKey = known?.key ?? (kind === KeyKind.Array ? [...(key as readonly (string | number)[])] : key);
-    const entry = new MemoryEntry(kind, ownKey, this, stored, source);
-    if (known !== undefined) this.#owner.release(known);
-    if (kind === KeyKind.String) this.#strings.set(key as string, entry);
-    else if (kind === KeyKind.Other) this.#others.set(key as string, entry);
-    else this.#setArray(entry);
-    this.#owner.adopt(entry, ttlMs);
+    if (known !== undefined) {
+      slots.write(known, entry, kept);
+      this.#owner.adopt(known, ttlMs, false);
+      return;
+    }
+    const slot = slots.take();
+    slots.write(slot, entry, kept);
+    slots.keys[slot] = kind === KeyKind.Array ? [...(key as readonly (string | number)[])] : key;
+    slots.owners[slot] = this;
+    if (kind === KeyKind.String) this.#strings.set(key as string, slot);
+    else if (kind === KeyKind.Other) this.#others.set(key as string, slot);
+    else this.#setArray(key as readonly (string | number)[], slot);
+    this.#owner.adopt(slot, ttlMs, true);
   }
 
-  delete(kind: KeyKind, key: TableKey): void {
-    const entry = this.find(kind, key);
-    if (entry === undefined) return;
-    this.remove(entry);
-    this.#owner.release(entry);
-  }
-
-  /** Stops indexing an entry (the store unlinks it). */
-  remove(entry: MemoryEntry): void {
-    if (entry.kind === KeyKind.String) this.#strings.delete(entry.key as string);
-    else if (entry.kind === KeyKind.Other) this.#others.delete(entry.key as string);
-    else this.#removeArray(entry.key as readonly (string | number)[]);
+  /** Stops indexing a slot's key (the store frees the slot). */
+  forget(slot: number): void {
+    const key = this.slots.keys[slot] as TableKey;
+    const kind = this.kindOf(key);
+    if (kind === KeyKind.String) this.#strings.delete(key as string);
+    else if (kind === KeyKind.Other) this.#others.delete(key as string);
+    else this.#removeArray(key as readonly (string | number)[]);
   }
 
   clear(): void {
     this.#strings.clear();
     this.#others.clear();
     this.#arrays.children = undefined;
-    this.#arrays.entry = undefined;
+    this.#arrays.slot = undefined;
     this.#arrayCount = 0;
   }
 
-  /** The store key an engine would have encoded for an entry (for eviction listeners). */
-  storeKeyOf(entry: MemoryEntry): string {
-    if (entry.kind === KeyKind.String) return `${this.prefix}s${entry.key as string}`;
-    if (entry.kind === KeyKind.Array) return `${this.prefix}a${JSON.stringify(entry.key)}`;
-    return entry.key as string;
+  /** The store key an engine would have encoded for a slot's key (for eviction listeners). */
+  storeKeyOf(slot: number): string {
+    const key = this.slots.keys[slot] as TableKey;
+    const kind = this.kindOf(key);
+    if (kind === KeyKind.String) return `${this.prefix}s${key as string}`;
+    if (kind === KeyKind.Array) return `${this.prefix}a${JSON.stringify(key)}`;
+    return key as string;
   }
 
-  #setArray(entry: MemoryEntry): void {
+  /** The table of store keys that are no engine's ("" prefix) holds them as text. */
+  kindOf(key: TableKey): KeyKind {
+    if (this.prefix === "") return KeyKind.Other;
+    return typeof key === "string" ? KeyKind.String : KeyKind.Array;
+  }
+
+  #setArray(key: readonly (string | number)[], slot: number): void {
     let level = this.#arrays;
-    for (const part of entry.key as readonly (string | number)[]) {
+    for (const part of key) {
       level.children ??= new Map();
       let next = level.children.get(part);
       if (next === undefined) {
-        next = { entry: undefined, children: undefined };
+        next = { slot: undefined, children: undefined };
         level.children.set(part, next);
       }
       level = next;
     }
-    if (level.entry === undefined) this.#arrayCount += 1;
-    level.entry = entry;
+    if (level.slot === undefined) this.#arrayCount += 1;
+    level.slot = slot;
   }
 
-  /** Removes an array key's entry, and the trie levels it leaves empty. */
+  /** Removes an array key, and the trie levels it leaves empty. */
   #removeArray(key: readonly (string | number)[]): void {
     const path: TrieNode[] = [this.#arrays];
     for (const part of key) {
@@ -138,12 +157,12 @@ export class NamespaceTable implements EntryTable {
       path.push(next);
     }
     const leaf = path.at(-1) as TrieNode;
-    if (leaf.entry === undefined) return;
-    leaf.entry = undefined;
+    if (leaf.slot === undefined) return;
+    leaf.slot = undefined;
     this.#arrayCount -= 1;
     for (let i = key.length; i > 0; i--) {
       const level = path[i] as TrieNode;
-      if (level.entry !== undefined || (level.children !== undefined && level.children.size > 0)) break;
+      if (level.slot !== undefined || (level.children !== undefined && level.children.size > 0)) break;
       (path[i - 1] as TrieNode).children?.delete(key[i - 1] as string | number);
     }
   }

@@ -1,9 +1,8 @@
 import { check } from "../../options.js";
 import type { EvictionReason, Store, StoreEntry } from "../store.js";
 import { LocalTagChannel } from "../tag-channel.js";
-import { KeyKind, type MemoryEntry } from "./entry.js";
-import { NamespaceTable, type TableOwner } from "./namespace-table.js";
-import { SieveList } from "./sieve.js";
+import { KeyKind, NamespaceTable, type TableOwner } from "./namespace-table.js";
+import { EntrySlots, NONE } from "./slots.js";
 
 /** Default bound of a memory store, in entries. */
 export const DEFAULT_MEMORY_MAX = 10_000;
@@ -104,7 +103,7 @@ function parseArrayKey(text: string): (string | number)[] | undefined {
 
 class SieveStore implements MemoryStore, TableOwner {
   readonly tags = new LocalTagChannel();
-  readonly #list = new SieveList();
+  readonly slots: EntrySlots;
   readonly #tables = new Map<string, NamespaceTable>();
   readonly #listeners = new Set<(key: string, reason: EvictionReason) => void>();
   readonly #deleteListeners = new Set<(key: string | undefined) => void>();
@@ -112,10 +111,8 @@ class SieveStore implements MemoryStore, TableOwner {
   readonly #maxBytes: number | undefined;
   readonly #sizeOf: (entry: StoreEntry, key: string) => number;
   readonly #now: () => number;
-  /** The store clock's reading when it was made: drop times count whole ms from it (small integers). */
-  readonly #epoch: number;
-  /** Each entry's size against `maxBytes` (only kept with a bound). */
-  readonly #sizes: Map<MemoryEntry, number> | undefined;
+  /** Each slot's size against `maxBytes` (only kept with a bound). */
+  readonly #sizes: Map<number, number> | undefined;
   #bytes = 0;
 
   constructor(
@@ -125,34 +122,35 @@ class SieveStore implements MemoryStore, TableOwner {
     now: () => number,
   ) {
     this.#max = max;
+    this.slots = new EntrySlots(max);
     this.#maxBytes = maxBytes;
     this.#sizeOf = sizeOf ?? estimateEntrySize;
     this.#now = now;
-    this.#epoch = now();
     this.#sizes = maxBytes === undefined ? undefined : new Map();
   }
 
   get size(): number {
-    return this.#list.size;
+    return this.slots.size;
   }
 
   get(key: string): StoreEntry | undefined {
     const parsed = parseStoreKey(key);
-    const entry = this.#tables.get(parsed.prefix)?.find(parsed.kind, parsed.key);
-    if (entry === undefined) return undefined;
-    if (entry.dropAt <= this.#elapsed()) {
-      this.#evict(entry, "expired");
+    const table = this.#tables.get(parsed.prefix);
+    const slot = table?.find(parsed.kind, parsed.key);
+    if (table === undefined || slot === undefined) return undefined;
+    if ((this.slots.dropAt[slot] as number) <= this.#now()) {
+      this.#evict(table, slot, "expired");
       return undefined;
     }
-    entry.visited = true;
-    // What was given to set, as is (an engine's own writes read as the entry itself).
-    return entry.source ?? entry;
+    this.slots.visit(slot);
+    // What was given to set, as is (an engine's own writes read as a plain copy).
+    return this.slots.entryAt(slot);
   }
 
   set(key: string, entry: StoreEntry, ttlMs: number): void {
     const parsed = parseStoreKey(key);
     if (ttlMs <= 0) {
-      this.#tables.get(parsed.prefix)?.delete(parsed.kind, parsed.key);
+      this.#remove(parsed.prefix, parsed.kind, parsed.key);
       return;
     }
     this.#table(parsed.prefix).set(parsed.kind, parsed.key, entry, ttlMs, entry);
@@ -160,30 +158,30 @@ class SieveStore implements MemoryStore, TableOwner {
 
   delete(key: string): void {
     const parsed = parseStoreKey(key);
-    this.#tables.get(parsed.prefix)?.delete(parsed.kind, parsed.key);
+    this.#remove(parsed.prefix, parsed.kind, parsed.key);
     for (const listener of [...this.#deleteListeners]) listener(key);
   }
 
   clear(): void {
     for (const table of this.#tables.values()) table.clear();
-    this.#list.clear();
+    this.slots.clear();
     this.#sizes?.clear();
     this.#bytes = 0;
     for (const [prefix, table] of this.#tables) if (table.holders === 0) this.#tables.delete(prefix);
     for (const listener of [...this.#deleteListeners]) listener(undefined);
   }
 
-  onInvalidate(listener: (key: string | undefined) => void): () => void {
-    this.#deleteListeners.add(listener);
-    return () => {
-      this.#deleteListeners.delete(listener);
-    };
-  }
-
   onEvict(listener: (key: string, reason: EvictionReason) => void): () => void {
     this.#listeners.add(listener);
     return () => {
       this.#listeners.delete(listener);
+    };
+  }
+
+  onInvalidate(listener: (key: string | undefined) => void): () => void {
+    this.#deleteListeners.add(listener);
+    return () => {
+      this.#deleteListeners.delete(listener);
     };
   }
 
@@ -203,53 +201,56 @@ class SieveStore implements MemoryStore, TableOwner {
     };
   }
 
-  adopt(entry: MemoryEntry, ttlMs: number): void {
-    // Whole ms, rounded up: an entry is never dropped early.
-    entry.dropAt = Number.isFinite(ttlMs) ? Math.ceil(this.#elapsed() + ttlMs) : Number.POSITIVE_INFINITY;
-    this.#list.push(entry);
+  adopt(slot: number, ttlMs: number, created: boolean): void {
+    const slots = this.slots;
+    slots.dropAt[slot] = Number.isFinite(ttlMs) ? this.#now() + ttlMs : Number.POSITIVE_INFINITY;
+    if (created) slots.push(slot);
     const sizes = this.#sizes;
     if (sizes !== undefined) {
-      const bytes = Math.max(1, Math.ceil(this.#sizeOf(entry.toStoreEntry(), entry.table.storeKeyOf(entry))));
-      this.#bytes += bytes;
-      sizes.set(entry, bytes);
+      const table = slots.owners[slot] as NamespaceTable;
+      const bytes = Math.max(1, Math.ceil(this.#sizeOf(slots.entryAt(slot), table.storeKeyOf(slot))));
+      this.#bytes += bytes - (sizes.get(slot) ?? 0);
+      sizes.set(slot, bytes);
       // An entry larger than the whole bound is not stored (and not counted as an eviction).
       if (bytes > (this.#maxBytes as number)) {
-        entry.table.remove(entry);
-        this.release(entry);
+        this.#free(table, slot);
         return;
       }
     }
     this.#makeRoom();
   }
 
-  release(entry: MemoryEntry): void {
-    this.#list.unlink(entry);
-    const sizes = this.#sizes;
-    if (sizes !== undefined) {
-      this.#bytes -= sizes.get(entry) ?? 0;
-      sizes.delete(entry);
-    }
-    this.#dropIfUnused(entry.table as NamespaceTable);
+  #remove(prefix: string, kind: KeyKind, key: string | (string | number)[]): void {
+    const table = this.#tables.get(prefix);
+    const slot = table?.find(kind, key);
+    if (table !== undefined && slot !== undefined) this.#free(table, slot);
   }
 
-  #elapsed(): number {
-    return this.#now() - this.#epoch;
+  /** Unindexes and frees a slot. */
+  #free(table: NamespaceTable, slot: number): void {
+    table.forget(slot);
+    const sizes = this.#sizes;
+    if (sizes !== undefined) {
+      this.#bytes -= sizes.get(slot) ?? 0;
+      sizes.delete(slot);
+    }
+    this.slots.release(slot);
+    this.#dropIfUnused(table);
   }
 
   #makeRoom(): void {
     const maxBytes = this.#maxBytes ?? Number.POSITIVE_INFINITY;
-    while (this.#list.size > this.#max || this.#bytes > maxBytes) {
-      const victim = this.#list.victim();
-      if (victim === undefined) return;
-      this.#evict(victim, "capacity");
+    while (this.slots.size > this.#max || this.#bytes > maxBytes) {
+      const victim = this.slots.victim();
+      if (victim === NONE) return;
+      this.#evict(this.slots.owners[victim] as NamespaceTable, victim, "capacity");
     }
   }
 
-  #evict(entry: MemoryEntry, reason: EvictionReason): void {
-    entry.table.remove(entry);
-    this.release(entry);
+  #evict(table: NamespaceTable, slot: number, reason: EvictionReason): void {
+    const key = this.#listeners.size === 0 ? "" : table.storeKeyOf(slot);
+    this.#free(table, slot);
     if (this.#listeners.size === 0) return;
-    const key = entry.table.storeKeyOf(entry);
     for (const listener of [...this.#listeners]) listener(key, reason);
   }
 
