@@ -1,6 +1,7 @@
 /**
  * Line charts as small self-contained SVG files: a logarithmic x axis (key counts,
- * concurrency, entries grow by 10×) and a linear y axis from zero, one line per series.
+ * concurrency, entries grow by 10×), a linear y axis from zero or a logarithmic one, one
+ * line per series.
  * Hand-written because a chart library would pull a DOM or a canvas into the bench.
  */
 import { writeFileSync } from "node:fs";
@@ -18,6 +19,8 @@ export interface Chart {
   title: string;
   xLabel: string;
   yLabel: string;
+  /** A logarithmic y axis, for values that grow by orders of magnitude (latency against concurrency). */
+  yLog?: boolean;
   series: Series[];
 }
 
@@ -31,6 +34,15 @@ const SPARE = ["#edae49", "#66a182", "#2e4057", "#8d96a3"];
 function colorOf(name: string, index: number): string {
   const library = Object.keys(COLORS).find((key) => name.startsWith(key));
   return library === undefined ? (SPARE[index % SPARE.length] as string) : (COLORS[library] as string);
+}
+
+/** Powers of ten from below the smallest value to above the largest. */
+function logTicks(minValue: number, maxValue: number): number[] {
+  const ticks: number[] = [];
+  for (let e = Math.floor(Math.log10(minValue)); e <= Math.ceil(Math.log10(maxValue)); e++) {
+    ticks.push(Number((10 ** e).toPrecision(6)));
+  }
+  return ticks.length > 1 ? ticks : [...ticks, (ticks[0] as number) * 10];
 }
 
 /** 0, and 4–6 round steps above the largest value. */
@@ -48,14 +60,20 @@ const xmlText = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt
 export function renderChart(chart: Chart): string {
   const points = chart.series.flatMap((series) => series.points).filter((p) => Number.isFinite(p.y));
   const xs = [...new Set(points.map((p) => p.x))].sort((a, b) => a - b);
-  const ticks = yTicks(Math.max(...points.map((p) => p.y), 0));
-  const yMax = ticks[ticks.length - 1] as number;
+  const ys = points.map((p) => p.y);
+  const log = chart.yLog === true;
+  const ticks = log
+    ? logTicks(Math.min(...ys.filter((y) => y > 0)), Math.max(...ys))
+    : yTicks(Math.max(...ys, 0));
+  const [yMin, yMax] = [log ? (ticks[0] as number) : 0, ticks[ticks.length - 1] as number];
+  const scale = (y: number) => (log ? Math.log10(Math.max(y, yMin)) : y);
   const plotW = WIDTH - PAD.left - PAD.right;
   const plotH = HEIGHT - PAD.top - PAD.bottom;
   const [xMin, xMax] = [Math.log10(xs[0] ?? 1), Math.log10(xs[xs.length - 1] ?? 10)];
   const xOf = (x: number) =>
     PAD.left + (xMax === xMin ? plotW / 2 : ((Math.log10(x) - xMin) / (xMax - xMin)) * plotW);
-  const yOf = (y: number) => PAD.top + plotH - (y / yMax) * plotH;
+  const yOf = (y: number) =>
+    PAD.top + plotH - ((scale(y) - scale(yMin)) / (scale(yMax) - scale(yMin))) * plotH;
   const f = (n: number) => n.toFixed(1);
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="sans-serif" font-size="12">`,
@@ -78,7 +96,7 @@ export function renderChart(chart: Chart): string {
     `<line x1="${PAD.left}" x2="${PAD.left + plotW}" y1="${PAD.top + plotH}" y2="${PAD.top + plotH}" stroke="#333"/>`,
     `<line x1="${PAD.left}" x2="${PAD.left}" y1="${PAD.top}" y2="${PAD.top + plotH}" stroke="#333"/>`,
     `<text x="${PAD.left + plotW / 2}" y="${HEIGHT - 12}" text-anchor="middle">${xmlText(chart.xLabel)} (log scale)</text>`,
-    `<text transform="translate(16 ${PAD.top + plotH / 2}) rotate(-90)" text-anchor="middle">${xmlText(chart.yLabel)}</text>`,
+    `<text transform="translate(16 ${PAD.top + plotH / 2}) rotate(-90)" text-anchor="middle">${xmlText(chart.yLabel)}${log ? " (log scale)" : ""}</text>`,
   );
   chart.series.forEach((series, index) => {
     const color = colorOf(series.name, index);
@@ -86,7 +104,11 @@ export function renderChart(chart: Chart): string {
     const dash = series.dashed === true ? ' stroke-dasharray="6 4"' : "";
     parts.push(
       `<polyline fill="none" stroke="${color}" stroke-width="2"${dash} points="${line.map((p) => `${f(xOf(p.x))},${f(yOf(p.y))}`).join(" ")}"/>`,
-      ...line.map((p) => `<circle cx="${f(xOf(p.x))}" cy="${f(yOf(p.y))}" r="3" fill="${color}"/>`),
+      // Dashed series get hollow points, so they stay apart where two lines meet.
+      ...line.map(
+        (p) =>
+          `<circle cx="${f(xOf(p.x))}" cy="${f(yOf(p.y))}" r="3" fill="${series.dashed === true ? "#ffffff" : color}" stroke="${color}"/>`,
+      ),
     );
     const legendY = PAD.top + 10 + index * 20;
     parts.push(

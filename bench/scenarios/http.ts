@@ -5,9 +5,9 @@ import { choosePinning } from "../lib/cpus.js";
 import { fixed, signed, spread, table } from "../lib/format.js";
 import type { Peer } from "../peers/types.js";
 import type { Scenario, ScenarioResult } from "./scenario.js";
-import { type Contender, measureThroughput, type Row } from "./throughput.js";
+import { type Contender, measureThroughput, type Row, SCALING_PEERS } from "./throughput.js";
 
-/** Fastify gets every peer (the issue's reference rows); Express and Hono the bare app, lru-cache and isr-plug. */
+/** Fastify gets the floor, isr-plug's core and lru-cache in a hook; Express and Hono the bare app, lru-cache and isr-plug. */
 export function plans(peers: readonly Peer[]): Plan[] {
   const hook = (peer: string): { variant: Variant; label: string } => ({
     variant: `hook:${peer}`,
@@ -19,7 +19,7 @@ export function plans(peers: readonly Peer[]): Plan[] {
       framework: "fastify",
       variants: [
         { variant: "bare", label: "bare app" },
-        ...peers.map((peer) => hook(peer.name)),
+        ...peers.filter((peer) => SCALING_PEERS.includes(peer.name)).map((peer) => hook(peer.name)),
         plug("plugin (app.register)"),
       ],
     },

@@ -100,6 +100,7 @@ function chart(rows: readonly Row[]): Chart {
     title: "Stale-serve p99 latency by concurrent gets of one key",
     xLabel: "concurrent gets",
     yLabel: "p99 ms (median of rounds)",
+    yLog: true,
     series: SCALING_PEERS.flatMap((peer) => [line(peer, "stale"), line(peer, "warmed")]),
   };
 }
