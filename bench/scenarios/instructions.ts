@@ -20,13 +20,17 @@ function valgrindVersion(): string | undefined {
   return found.status === 0 ? found.stdout.trim() : undefined;
 }
 
-/** One file (libraries left external) so plain node runs it: tsx under valgrind takes minutes to start. */
+/**
+ * One file (libraries left external) so plain node runs it: tsx under valgrind takes minutes
+ * to start. Also the file to profile by hand (docs/performance.md, "How to profile").
+ */
 function build(): string {
   execFileSync(
     `${ROOT}node_modules/.bin/tsup`,
     [
       "bench/scenarios/instructions-child.ts",
-      ...["--format", "esm", "--target", "node20", "--no-splitting", "--no-config", "--silent"],
+      // The source map leads a CPU profile of the same build back to src/ (docs/performance.md, "How to profile").
+      ...["--format", "esm", "--target", "node20", "--sourcemap", "--no-splitting", "--no-config", "--silent"],
       ...["--out-dir", BUILD_DIR, "--external", "lru-cache"],
     ],
     { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] },
