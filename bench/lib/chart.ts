@@ -26,7 +26,7 @@ export interface Chart {
 
 const WIDTH = 640;
 const HEIGHT = 360;
-const PAD = { left: 64, right: 170, top: 40, bottom: 52 };
+const PAD = { left: 64, right: 170, top: 40, bottom: 66 };
 /** One colour per library, the same in every chart. */
 const COLORS: Record<string, string> = { floor: "#888888", "isr-plug": "#d1495b", "lru-cache": "#00798c" };
 const SPARE = ["#edae49", "#66a182", "#2e4057", "#8d96a3"];
@@ -86,16 +86,22 @@ export function renderChart(chart: Chart): string {
       `<text x="${PAD.left - 6}" y="${f(yOf(tick) + 4)}" text-anchor="end">${tick}</text>`,
     );
   }
+  let lastLabel = Number.NEGATIVE_INFINITY;
   for (const x of xs) {
     parts.push(
       `<line x1="${f(xOf(x))}" x2="${f(xOf(x))}" y1="${PAD.top}" y2="${PAD.top + plotH}" stroke="#f0f0f0"/>`,
-      `<text x="${f(xOf(x))}" y="${PAD.top + plotH + 16}" text-anchor="middle">${count(x)}</text>`,
     );
+    // Labels too close to the previous one (10k beside 20k) go one line lower.
+    const lower = xOf(x) - lastLabel < 36;
+    parts.push(
+      `<text x="${f(xOf(x))}" y="${PAD.top + plotH + (lower ? 30 : 16)}" text-anchor="middle">${count(x)}</text>`,
+    );
+    if (!lower) lastLabel = xOf(x);
   }
   parts.push(
     `<line x1="${PAD.left}" x2="${PAD.left + plotW}" y1="${PAD.top + plotH}" y2="${PAD.top + plotH}" stroke="#333"/>`,
     `<line x1="${PAD.left}" x2="${PAD.left}" y1="${PAD.top}" y2="${PAD.top + plotH}" stroke="#333"/>`,
-    `<text x="${PAD.left + plotW / 2}" y="${HEIGHT - 12}" text-anchor="middle">${xmlText(chart.xLabel)} (log scale)</text>`,
+    `<text x="${PAD.left + plotW / 2}" y="${HEIGHT - 8}" text-anchor="middle">${xmlText(chart.xLabel)} (log scale)</text>`,
     `<text transform="translate(16 ${PAD.top + plotH / 2}) rotate(-90)" text-anchor="middle">${xmlText(chart.yLabel)}${log ? " (log scale)" : ""}</text>`,
   );
   chart.series.forEach((series, index) => {

@@ -30,7 +30,16 @@ function build(): string {
     [
       "bench/scenarios/instructions-child.ts",
       // The source map leads a CPU profile of the same build back to src/ (docs/performance.md, "How to profile").
-      ...["--format", "esm", "--target", "node20", "--sourcemap", "--no-splitting", "--no-config", "--silent"],
+      ...[
+        "--format",
+        "esm",
+        "--target",
+        "node20",
+        "--sourcemap",
+        "--no-splitting",
+        "--no-config",
+        "--silent",
+      ],
       ...["--out-dir", BUILD_DIR, "--external", "lru-cache"],
     ],
     { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] },

@@ -44,7 +44,7 @@ function scalingTable(rows: readonly Row[]): string {
   );
 }
 
-function chart(rows: readonly Row[]): Chart {
+export function memoryChart(rows: readonly Row[]): Chart {
   return {
     file: "memory",
     title: "Heap per entry by entry count",
@@ -83,7 +83,7 @@ export const memory: Scenario = {
         `${scalingTable(rows)}\n\n#### ${config.memory.allPeersAt.toLocaleString("en-US")} small entries, every library\n\n` +
         fullTable(rows.filter((row) => row.entries === config.memory.allPeersAt)),
       data: rows,
-      charts: [chart(rows)],
+      charts: [memoryChart(rows)],
     };
   },
 };

@@ -87,7 +87,7 @@ function scalingTable(rows: readonly Row[]): string {
   );
 }
 
-function chart(rows: readonly Row[]): Chart {
+export function staleLatencyChart(rows: readonly Row[]): Chart {
   const line = (peer: string, phase: "stale" | "warmed") => ({
     name: `${peer} ${phase === "stale" ? "cold code" : "warmed"}`,
     dashed: phase === "warmed",
@@ -148,7 +148,7 @@ export const stampede: Scenario = {
           allPeersAt,
         ),
       data: rows,
-      charts: [chart(rows)],
+      charts: [staleLatencyChart(rows)],
     };
   },
 };

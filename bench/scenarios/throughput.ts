@@ -129,12 +129,13 @@ const REFERENCES = [
 /** The libraries drawn on every scaling curve: isr-plug, the library it is measured against, and the floor. */
 export const SCALING_PEERS: readonly string[] = ["floor", "isr-plug", "lru-cache"];
 
-function scalingChart(rows: readonly Row[]): Chart {
+export function throughputChart(rows: readonly Row[]): Chart {
   return {
     file: "throughput",
     title: "Awaited fresh-hit get: throughput by key count",
     xLabel: "keys (random order)",
     yLabel: "M ops/s (median)",
+    yLog: true,
     series: SCALING_PEERS.map((peer) => ({
       name: peer,
       points: rows
@@ -190,7 +191,7 @@ export const throughput: Scenario = {
         "sequence of 65,536 reads, or as many reads as keys (rounded up to a power of two), repeated.\n\n" +
         `#### Scaling: ${SCALING_PEERS.join(", ")}\n\n${scalingTable(rows)}\n\n${sections.join("\n\n")}`,
       data: rows,
-      charts: [scalingChart(rows)],
+      charts: [throughputChart(rows)],
     };
   },
 };
