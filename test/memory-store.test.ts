@@ -19,7 +19,7 @@ storeConformance(
 const entry = (value: unknown): StoreEntry => ({ value, storedAt: 0, staleAt: 1, expiresAt: 2 });
 
 describe("createMemoryStore", () => {
-  it("defaults to 10 000 entries and evicts the least recently used beyond max", () => {
+  it("defaults to 10 000 entries and, beyond max, evicts the oldest entry never read", () => {
     expect(DEFAULT_MEMORY_MAX).toBe(10_000);
     const store = createMemoryStore();
     for (let i = 0; i < 10_001; i++) store.set(`k${i}`, entry(i), 60_000);
@@ -28,7 +28,7 @@ describe("createMemoryStore", () => {
     expect(store.get("k10000")?.value).toBe(10_000);
   });
 
-  it("keeps recently read entries when evicting", () => {
+  it("keeps read entries when evicting (SIEVE: a read sets the bit the hand clears)", () => {
     const store = createMemoryStore({ max: 3 });
     store.set("a", entry("a"), 1_000);
     store.set("b", entry("b"), 1_000);
