@@ -285,7 +285,11 @@ export function resolveOptions<V, E>(
   }
   // Engines given no namespace get `isr_plug_cache#<n>`: a name taken by hand would read theirs.
   if (namespace?.startsWith(`${DEFAULTS.namespace}#`) === true) {
-    check.fail("namespace", `a name not starting with "${DEFAULTS.namespace}#" (kept for engines given none)`, namespace);
+    check.fail(
+      "namespace",
+      `a name not starting with "${DEFAULTS.namespace}#" (kept for engines given none)`,
+      namespace,
+    );
   }
   check.methods("store", store, ["get", "set", "delete"]);
   check.logger(logger);
