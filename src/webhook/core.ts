@@ -1,6 +1,5 @@
 import type { InvalidationMode } from "../tags.js";
-import type { ResolvedWebhookOptions } from "./options.js";
-import { REPLAY_MEMORY } from "./options.js";
+import { REPLAY_MEMORY, type ResolvedWebhookOptions } from "./options.js";
 import { type CheckedRevalidation, parseRevalidation } from "./payload.js";
 import { ReplayGuard } from "./replay.js";
 import {
