@@ -1,22 +1,7 @@
-import { LOGIN_SCRIPT } from "./login-script.js";
-import { PAGE_SCRIPT } from "./page-script.js";
+import type { LoginConfig, PageConfig } from "./browser/wire.js";
+// The scripts are TypeScript in ./browser/, bundled into this module by scripts/browser-scripts.ts.
+import { LOGIN_SCRIPT, PAGE_SCRIPT } from "./browser-scripts.generated.js";
 import { PAGE_STYLE } from "./page-style.js";
-import { VIEWS_SCRIPT } from "./page-views.js";
-
-export interface PageConfig {
-  basePath: string;
-  pollMs: number;
-  showValues: boolean;
-  /** Whether a session cookie can be ended from the page (a token is configured). */
-  signOut: boolean;
-}
-
-export interface LoginConfig {
-  basePath: string;
-  usesToken: boolean;
-  /** The request carried `?token=`, which is ignored: the page says so. */
-  tokenInQuery: boolean;
-}
 
 /** JSON inside a `<script>`: `<` is escaped so no string can close the element. */
 function scriptJson(value: unknown): string {
@@ -59,7 +44,7 @@ ${config.signOut ? '<button id="sign-out" type="button">Sign out</button>' : ""}
 <div class="buttons"><button id="confirm-cancel" type="button">Cancel</button><button id="confirm-ok" type="button" class="danger">Invalidate</button></div>
 </dialog>
 <script type="application/json" id="isr-config">${scriptJson(config)}</script>
-<script nonce="${nonce}">${PAGE_SCRIPT}${VIEWS_SCRIPT}</script>
+<script nonce="${nonce}">${PAGE_SCRIPT}</script>
 </body>
 </html>
 `;
