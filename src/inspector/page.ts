@@ -8,19 +8,27 @@ function scriptJson(value: unknown): string {
   return JSON.stringify(value).replace(/</g, "\\u003c");
 }
 
-const STATES = ["fresh", "stale", "stale-if-error", "expired", "missing", "fetching"];
+const LOGIN_STYLE = `body { font: 14px/1.4 system-ui, sans-serif; margin: 2rem; } input, button { font: inherit; }
+.error { color: #c62828; } .error:empty { display: none; }`;
 
-/** The page: static markup, styles and script; all data arrives later as JSON. */
-export function renderPage(config: PageConfig, nonce: string): string {
-  const stateOptions = STATES.map((state) => `<option value="${state}">${state}</option>`).join("");
+/** Both pages' document start, up to `<body>`; the style carries the response's CSP nonce. */
+function documentHead(nonce: string, style: string): string {
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>isr-plug inspector</title>
-<style nonce="${nonce}">${PAGE_STYLE}</style>
-</head>
+<style nonce="${nonce}">${style}</style>
+</head>`;
+}
+
+const STATES = ["fresh", "stale", "stale-if-error", "expired", "missing", "fetching"];
+
+/** The page: static markup, styles and script; all data arrives later as JSON. */
+export function renderPage(config: PageConfig, nonce: string): string {
+  const stateOptions = STATES.map((state) => `<option value="${state}">${state}</option>`).join("");
+  return `${documentHead(nonce, PAGE_STYLE)}
 <body>
 <header>
 <h1>isr-plug inspector</h1>
@@ -62,15 +70,7 @@ export function renderLogin(config: LoginConfig, nonce: string): string {
 <script type="application/json" id="isr-config">${scriptJson(config)}</script>
 <script nonce="${nonce}">${LOGIN_SCRIPT}</script>`
     : "<p>You are not allowed to see this page.</p>";
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>isr-plug inspector</title>
-<style nonce="${nonce}">body { font: 14px/1.4 system-ui, sans-serif; margin: 2rem; } input, button { font: inherit; }
-.error { color: #c62828; } .error:empty { display: none; }</style>
-</head>
+  return `${documentHead(nonce, LOGIN_STYLE)}
 <body>
 <h1>isr-plug inspector</h1>
 ${body}
