@@ -76,7 +76,9 @@ export function renderChart(chart: Chart): string {
     PAD.top + plotH - ((scale(y) - scale(yMin)) / (scale(yMax) - scale(yMin))) * plotH;
   const f = (n: number) => n.toFixed(1);
   const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="sans-serif" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="sans-serif" font-size="12" role="img">`,
+    // Named for screen readers and for tools that list images by title.
+    `<title>${xmlText(chart.title)}</title>`,
     `<rect width="${WIDTH}" height="${HEIGHT}" fill="#ffffff"/>`,
     `<text x="${PAD.left}" y="22" font-size="14" font-weight="bold">${xmlText(chart.title)}</text>`,
   ];
