@@ -11,7 +11,7 @@ export const config = {
     warmupMs: quick ? 100 : 400,
     measureMs: quick ? 200 : 700,
     /** The scaling curve (floor, isr-plug, lru-cache); 20k is the size #15 found the old cliff past. */
-    keyCounts: quick ? [1, 100_000] : [1, 1_000, 10_000, 20_000, 100_000, 1_000_000],
+    keyCounts: quick ? [1, 10_000] : [1, 1_000, 10_000, 20_000, 100_000, 1_000_000],
     /** Every peer is measured at these; the others only on the curve. */
     allPeersAt: [1],
   },
@@ -28,7 +28,7 @@ export const config = {
   http: {
     // Many short passes: the median then shrugs off a burst of load from other processes.
     // autocannon runs in whole seconds (it stops on its one-second tick), hence integers.
-    passes: quick ? 2 : 5,
+    passes: quick ? 1 : 5,
     /** First pass only: fills the cache and lets the JIT settle. Later passes start warm. */
     warmupSeconds: quick ? 1 : 2,
     measureSeconds: 1,
@@ -43,9 +43,9 @@ export const config = {
     measureMs: quick ? 200 : 700,
   },
   memory: {
-    entries: quick ? [100_000] : [10_000, 100_000, 1_000_000],
+    entries: quick ? [10_000] : [10_000, 100_000, 1_000_000],
     /** Every peer at this size; the curve's libraries at all of them. */
-    allPeersAt: 100_000,
+    allPeersAt: quick ? 10_000 : 100_000,
   },
   redis: {
     processes: 4,
@@ -54,7 +54,7 @@ export const config = {
     keyCounts: quick ? [1] : [1, 10_000],
   },
   eviction: {
-    requests: quick ? 50_000 : 200_000,
+    requests: quick ? 20_000 : 200_000,
     keySpace: 100_000,
     alpha: 0.9,
     maxEntries: quick ? [1_000] : [1_000, 10_000],
