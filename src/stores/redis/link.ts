@@ -1,7 +1,7 @@
 import { IsrRedisTimeoutError } from "../../errors.js";
 import { withDeadline } from "../../fetch/deadline.js";
 import type { Log } from "../../log.js";
-import type { RedisConnection } from "./client.js";
+import { isReplyError, type RedisConnection } from "./client.js";
 
 const TIMED_OUT = Symbol("timed out");
 
@@ -46,11 +46,6 @@ export class CommandNotSentError extends Error {
   }
 }
 
-/** A Redis error reply: Redis answered, so it says nothing about Redis being reachable. */
-export function isReplyError(error: unknown): boolean {
-  return error instanceof Error && error.name === "ReplyError";
-}
-
 /** Statuses of a client whose first connection is being made. */
 const CONNECTING = new Set(["wait", "connecting", "connect"]);
 
@@ -68,7 +63,7 @@ export interface LinkOptions {
 /**
  * The store's view of Redis health: per-command timeouts and a circuit breaker. A command
  * is only sent when the client is connected and the breaker closed, so nothing ever waits
- * in ioredis's offline queue; otherwise `run` answers `undefined` at once and the caller
+ * in a client's offline queue; otherwise `run` answers `undefined` at once and the caller
  * serves from the local tier or the origin. One exception: while the first connection is
  * being made, a command waits for it (at most `commandTimeoutMs`), so a process that just
  * started uses the fleet's entries instead of fetching its own. Going down and coming back
@@ -88,6 +83,7 @@ export class RedisLink {
   #closed = false;
   /** While the breaker is open: probes Redis every cooldown, so recovery does not wait for a request. */
   #probeTimer: ReturnType<typeof setInterval> | undefined;
+  #stopListening: () => void;
   /** Resolves when the first connection is ready. */
   #firstReady: Promise<void>;
   #resolveFirstReady!: () => void;
@@ -108,7 +104,7 @@ export class RedisLink {
     this.#firstReady = new Promise((resolve) => {
       this.#resolveFirstReady = resolve;
     });
-    client.on("ready", this.#onReady);
+    this.#stopListening = client.onReady(this.#onReady);
     if (client.status === "ready") {
       this.#everReady = true;
       this.#resolveFirstReady();
@@ -122,14 +118,14 @@ export class RedisLink {
 
   close(): void {
     this.#closed = true;
-    this.#client.removeListener("ready", this.#onReady);
+    this.#stopListening();
     this.#resolveFirstReady();
     this.#stopProbing();
   }
 
   /** Probes Redis (a PING through the breaker) when the breaker lets one through. */
   probe(): void {
-    this.run(() => this.#client.call("PING"))?.catch(() => {});
+    this.run(() => this.#client.ping())?.catch(() => {});
   }
 
   #stopProbing(): void {
