@@ -12,7 +12,6 @@ export interface IoredisClientLike {
 /** A node-redis client (`createClient`) or cluster (`createCluster`), v5 or v6. */
 export interface NodeRedisClientLike {
   readonly isOpen: boolean;
-  readonly isReady: boolean;
   // Method syntax: a client's and a cluster's signatures differ, both are accepted.
   sendCommand(...args: never[]): Promise<unknown>;
   duplicate(...args: never[]): unknown;
@@ -111,7 +110,7 @@ export function checkClient(client: unknown): RedisConnection {
     throw new TypeError(`${EXPECTED}, got ${client === null ? "null" : typeof client}`);
   }
   const record = client as Record<string, unknown>;
-  if (typeof record.sendCommand === "function" && typeof record.isReady === "boolean") {
+  if (typeof record.sendCommand === "function" && typeof record.isOpen === "boolean") {
     const missing = missingNodeRedisMethods(record);
     if (missing.length > 0) throw new TypeError(`${EXPECTED} (it has no ${missing.join(", ")} method)`);
     return nodeRedisConnection(client);

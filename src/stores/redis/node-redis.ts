@@ -15,7 +15,8 @@ const OPTIONS = { typeMapping: {} };
 /** The part of a node-redis client (`createClient`, v5 or v6) the store uses. */
 interface NodeRedisClient {
   readonly isOpen: boolean;
-  readonly isReady: boolean;
+  /** A v5 cluster has none. */
+  readonly isReady?: boolean;
   /** v6: the client's `keyPrefix` option. */
   readonly _keyPrefix?: string | Buffer;
   sendCommand(args: Args, options?: object): Promise<unknown>;
@@ -84,15 +85,21 @@ class Status {
 
   constructor(client: NodeRedisClient | NodeRedisCluster) {
     this.#client = client;
-    this.#everReady = client.isReady;
+    this.#everReady = client.isReady === true;
     // Not open: not connected yet (yours to connect), or closed.
-    this.#phase = client.isOpen ? "connecting" : "wait";
-    this.#listeners = [
-      ["connect", () => this.#set("connect")],
-      ["ready", () => this.#set("ready")],
-      ["reconnecting", () => this.#set("reconnecting")],
-      ["end", () => this.#set("end")],
-    ];
+    this.#phase = this.#everReady ? "ready" : client.isOpen ? "connecting" : "wait";
+    this.#listeners = isCluster(client)
+      ? [
+          // A cluster says "connect" once it knows its slots: commands go through from then on.
+          ["connect", () => this.#set("ready")],
+          ["disconnect", () => this.#set("end")],
+        ]
+      : [
+          ["connect", () => this.#set("connect")],
+          ["ready", () => this.#set("ready")],
+          ["reconnecting", () => this.#set("reconnecting")],
+          ["end", () => this.#set("end")],
+        ];
     for (const [event, listener] of this.#listeners) client.on(event, listener);
   }
 
@@ -103,7 +110,8 @@ class Status {
 
   get value(): string {
     const client = this.#client;
-    if (client.isReady) return "ready";
+    // A v5 cluster tells no readiness: open, and connected since its last "connect".
+    if (client.isReady ?? (client.isOpen && this.#phase === "ready")) return "ready";
     if (!client.isOpen) return this.#phase === "wait" ? "wait" : "end";
     // Open, not ready: a handshake under way, or a connection lost (node-redis reconnects).
     if (this.#phase === "connect" || this.#phase === "reconnecting") return this.#phase;
@@ -250,13 +258,16 @@ class NodeRedisConnection implements RedisConnection {
       // node-redis re-subscribes on its own before "ready": this only sends SUBSCRIBE the first time.
       subscribe: () => connection.subscribe(channel, onMessage),
       heartbeat: () => connection.unsubscribe(beat),
-      quit: () => {
+      quit: async () => {
         detach();
-        return connection.close();
+        if (connection.isOpen) await connection.close();
       },
       disconnect: () => {
         detach();
-        connection.destroy();
+        // node-redis 5 throws when it is closed already (v6 does not).
+        try {
+          connection.destroy();
+        } catch {}
       },
     };
   }
