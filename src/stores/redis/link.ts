@@ -6,11 +6,13 @@ import { isReplyError, type RedisConnection } from "./client.js";
 const TIMED_OUT = Symbol("timed out");
 
 /**
- * Settles like `pending`, or rejects with `IsrRedisTimeoutError` once `ms` have passed: the
- * engine's `withDeadline`, plus one more turn of the event loop when the deadline passes.
- * Timers run before the poll phase, so on a loaded process a reply that already sits in the
- * socket would lose to the timer and count as an outage; `setImmediate` runs after the poll
- * phase, once that reply has been read, so it wins.
+ * Settles like `pending`, or rejects with `IsrRedisTimeoutError` once `ms` have passed. The
+ * time counts from the end of the current turn of the event loop: node-redis writes its
+ * commands then (in a setImmediate), and the time this process spends before a command leaves
+ * it says nothing about Redis. One more turn is given when the deadline passes: timers run
+ * before the poll phase, so on a loaded process a reply that already sits in the socket would
+ * lose to the timer and count as an outage; `setImmediate` runs after the poll phase, once
+ * that reply has been read, so it wins.
  */
 export function bounded<T>(pending: PromiseLike<T>, ms: number): Promise<T> {
   let outcome: { ok: true; value: T } | { ok: false; error: unknown } | undefined;
@@ -22,20 +24,23 @@ export function bounded<T>(pending: PromiseLike<T>, ms: number): Promise<T> {
       outcome = { ok: false, error };
     },
   );
-  return withDeadline(pending, ms, () => TIMED_OUT).catch(
-    (error: unknown) =>
-      new Promise<T>((resolve, reject) => {
-        if (error !== TIMED_OUT) {
-          reject(error);
-          return;
-        }
-        setImmediate(() => {
-          if (outcome === undefined) reject(new IsrRedisTimeoutError(ms));
-          else if (outcome.ok) resolve(outcome.value);
-          else reject(outcome.error);
-        });
-      }),
-  );
+  return new Promise<T>((resolve, reject) => {
+    const settle = () => {
+      if (outcome === undefined) reject(new IsrRedisTimeoutError(ms));
+      else if (outcome.ok) resolve(outcome.value);
+      else reject(outcome.error);
+    };
+    setImmediate(() => {
+      if (outcome !== undefined) {
+        settle();
+        return;
+      }
+      withDeadline(pending, ms, () => TIMED_OUT).then(resolve, (error: unknown) => {
+        if (error === TIMED_OUT) setImmediate(settle);
+        else reject(error);
+      });
+    });
+  });
 }
 
 /** A command that was never sent: the first connection did not come up in time. */
