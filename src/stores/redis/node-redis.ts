@@ -70,8 +70,7 @@ function isCluster(client: NodeRedisClient | NodeRedisCluster): client is NodeRe
  * `{ typeMapping: {} }` per command would undo one, at a cost measured at 2-3x slower bursts.
  */
 function sender(client: NodeRedisClient | NodeRedisCluster) {
-  if (isCluster(client))
-    return (key: string | undefined, args: Args) => client.sendCommand(key, false, args);
+  if (isCluster(client)) return (key: string | undefined, args: Args) => client.sendCommand(key, false, args);
   return (_key: string | undefined, args: Args) => client.sendCommand(args);
 }
 
@@ -222,9 +221,7 @@ class NodeRedisConnection implements RedisConnection {
       : [client];
     return nodes.map((node) => ({
       scan: (cursor, pattern, count) =>
-        node.sendCommand(["SCAN", cursor, "MATCH", pattern, "COUNT", count]) as Promise<
-          [string, string[]]
-        >,
+        node.sendCommand(["SCAN", cursor, "MATCH", pattern, "COUNT", count]) as Promise<[string, string[]]>,
     }));
   }
 
