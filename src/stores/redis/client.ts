@@ -82,6 +82,8 @@ export interface RedisConnection {
   unlink(key: string): Promise<unknown>;
   publish(channel: string, message: string): Promise<unknown>;
   ping(): Promise<unknown>;
+  /** Registers the store's scripts, once, before any runs (ioredis: as commands of the client). */
+  define(scripts: readonly LuaScript[]): void;
   /** Runs a script; `args` are its keys (the first `numberOfKeys`) then its arguments. */
   script(script: LuaScript, args: string[]): Promise<unknown>;
   /** The servers a key scan visits. */

@@ -45,7 +45,6 @@ export function ioredisConnection(client: unknown): RedisConnection {
 
 class IoredisConnection implements RedisConnection {
   readonly #client: Ioredis;
-  readonly #defined = new Set<string>();
 
   constructor(client: Ioredis) {
     this.#client = client;
@@ -88,12 +87,14 @@ class IoredisConnection implements RedisConnection {
     return this.#client.call("PING");
   }
 
+  define(scripts: readonly LuaScript[]): void {
+    for (const { name, numberOfKeys, lua } of scripts)
+      this.#client.defineCommand(name, { numberOfKeys, lua });
+  }
+
+  /** Runs a script as the command `define` registered: EVALSHA, or EVAL the first time on a connection. */
   script(script: LuaScript, args: string[]): Promise<unknown> {
     const client = this.#client;
-    if (!this.#defined.has(script.name)) {
-      client.defineCommand(script.name, { numberOfKeys: script.numberOfKeys, lua: script.lua });
-      this.#defined.add(script.name);
-    }
     const call = (client as unknown as Record<string, (...args: string[]) => Promise<unknown>>)[
       script.name
     ] as (...args: string[]) => Promise<unknown>;

@@ -192,6 +192,10 @@ class NodeRedisConnection implements RedisConnection {
     return this.#send(undefined, ["PING"]);
   }
 
+  define(): void {
+    // Nothing to register: `script` sends EVAL, then EVALSHA.
+  }
+
   async script(script: LuaScript, args: string[]): Promise<unknown> {
     const keys = args.slice(0, script.numberOfKeys).map((key) => this.#key(key));
     const rest = [String(script.numberOfKeys), ...keys, ...args.slice(script.numberOfKeys)];

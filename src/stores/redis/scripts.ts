@@ -292,6 +292,7 @@ export class Scripts {
 
   constructor(client: RedisConnection) {
     this.#client = client;
+    client.define(Object.values(SCRIPTS));
   }
 
   #run(name: ScriptName, args: (string | number)[]): Promise<unknown> {
