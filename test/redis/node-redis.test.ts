@@ -1,3 +1,4 @@
+import type { EventEmitter } from "node:events";
 import { Redis } from "ioredis";
 import { createClient } from "redis";
 import { afterAll, afterEach, beforeAll, expect, it, vi } from "vitest";
@@ -44,6 +45,10 @@ describeRedis("redis store on node-redis", () => {
       const ready = () => (client as unknown as { isReady: boolean }).isReady;
       await vi.waitFor(() => expect(ready()).toBe(true));
       const before = await clientCount();
+      const events = ["ready", "connect", "reconnecting", "end"];
+      const listening = () =>
+        events.map((event) => (client as unknown as EventEmitter).listenerCount(event)).join();
+      const listenedBefore = listening();
       const store = createRedisStore({ client, prefix: "close:", logger: quiet });
       await vi.waitFor(() => expect(store.available).toBe(true), { timeout: 5_000 });
       expect(await clientCount()).toBe(before + 1);
@@ -51,6 +56,8 @@ describeRedis("redis store on node-redis", () => {
       await store.close();
       await vi.waitFor(async () => expect(await clientCount()).toBe(before));
       expect(ready()).toBe(true);
+      // Nothing of the store stays attached to your client.
+      expect(listening()).toBe(listenedBefore);
     });
   }
 

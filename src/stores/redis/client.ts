@@ -88,6 +88,8 @@ export interface RedisConnection {
   script(script: LuaScript, args: string[]): Promise<unknown>;
   /** The servers a key scan visits. */
   scanTargets(): Promise<ScanTarget[]>;
+  /** Stops listening to the client (the store closed); the client itself stays open. */
+  release(): void;
   /** Opens the store's pub/sub connection on `channel` (already connecting). */
   openSubscriber(channel: string, events: PubSubEvents): PubSubConnection;
 }

@@ -110,6 +110,10 @@ class IoredisConnection implements RedisConnection {
     }));
   }
 
+  release(): void {
+    // Listens to nothing of its own (the link removes its "ready" listener).
+  }
+
   openSubscriber(channel: string, events: PubSubEvents): PubSubConnection {
     // The store subscribes on every "ready" itself. ioredis's own re-subscription after a
     // reconnection leaves its promise unhandled: a connection lost again before the answer

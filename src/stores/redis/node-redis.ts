@@ -229,6 +229,10 @@ class NodeRedisConnection implements RedisConnection {
     }));
   }
 
+  release(): void {
+    this.#status.detach();
+  }
+
   openSubscriber(channel: string, events: PubSubEvents): PubSubConnection {
     const connection = this.#client.duplicate();
     const status = new Status(connection);

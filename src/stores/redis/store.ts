@@ -282,6 +282,7 @@ class FleetStore implements RedisStore {
     this.#report.close();
     this.#changed();
     await this.#subscriber.close();
+    this.#client.release();
   }
 
   // The inspector's fleet view; everything about it lives in scan.ts.
