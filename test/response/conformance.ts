@@ -1,3 +1,4 @@
+import { gunzipSync, gzipSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
 import { deferred, fakeClock, recordingLogger } from "../helpers.js";
 import {
@@ -251,6 +252,33 @@ export function responseConformance(harness: PagesHarness): void {
       expect(notModified.body).toBe("");
       expect(notModified.headers.etag).toBe(etag);
       expect((await get("/page", { "if-none-match": '"other"' })).status).toBe(200);
+    });
+
+    it("a compressed body is stored as bytes, with its Content-Encoding; Vary: Accept-Encoding keeps variants apart", async () => {
+      const { get, renders } = await start((request, render) => {
+        const text = `v${render} `.repeat(50);
+        const gzip = request.header("accept-encoding")?.includes("gzip") === true;
+        return {
+          headers: {
+            "cache-control": LIFETIMES,
+            vary: "Accept-Encoding",
+            ...(gzip ? { "content-encoding": "gzip" } : {}),
+          },
+          body: gzip ? gzipSync(text) : text,
+        };
+      });
+      const compressed = await get("/page", { "accept-encoding": "gzip" });
+      const plain = await get("/page", { "accept-encoding": "identity" });
+      expect(plain.body).toBe("v2 ".repeat(50));
+      const hit = await get("/page", { "accept-encoding": "gzip" });
+      expect(hit.headers["content-encoding"]).toBe("gzip");
+      expect(hit.headers["cache-status"]).toBe("isr-plug; hit; ttl=10");
+      expect(gunzipSync(hit.raw).toString()).toBe("v1 ".repeat(50));
+      expect(hit.raw.equals(compressed.raw)).toBe(true);
+      const plainHit = await get("/page", { "accept-encoding": "identity" });
+      expect(plainHit.headers["content-encoding"]).toBeUndefined();
+      expect(plainHit.body).toBe("v2 ".repeat(50));
+      expect(renders()).toBe(2);
     });
 
     it("the route's ETag is kept and compared weakly", async () => {

@@ -10,7 +10,7 @@ import type { recordingLogger } from "../helpers.js";
 export interface RouteAnswer {
   status?: number;
   headers?: Record<string, string | string[]>;
-  body?: string;
+  body?: string | Uint8Array;
   chunks?: Array<{ text: string; before?: Promise<void> }>;
 }
 
@@ -70,6 +70,8 @@ export interface Sent {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   body: string;
+  /** The body's bytes as received (not decoded: a compressed body stays compressed). */
+  raw: Buffer;
   /** Resolves with the first chunk of the body as it arrives. */
   first: Promise<string>;
 }
@@ -82,20 +84,21 @@ export function send(
 ): Promise<Sent> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method: options.method ?? "GET", headers: options.headers }, (res) => {
-      let body = "";
+      const chunks: Buffer[] = [];
       let gotFirst!: (text: string) => void;
       const first = new Promise<string>((r) => {
         gotFirst = r;
       });
       onResponse?.(first);
-      res.setEncoding("utf8");
-      res.on("data", (chunk: string) => {
-        if (body === "") gotFirst(chunk);
-        body += chunk;
+      res.on("data", (chunk: Buffer) => {
+        if (chunks.length === 0) gotFirst(chunk.toString("utf8"));
+        chunks.push(chunk);
       });
       res.on("end", () => {
+        const raw = Buffer.concat(chunks);
+        const body = raw.toString("utf8");
         gotFirst(body);
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, first });
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, raw, first });
       });
     });
     req.on("error", reject);
