@@ -111,8 +111,8 @@ describe("lifetimes", () => {
     expect(first).toEqual({ status: 503, body: "v2" }); // the render's own client gets its answer
     expect(waiter).toEqual({ status: 200, body: "v1" });
     expect(route.renders()).toBe(2);
-    expect(logger.at("warn").map((line) => line.message)).toContain(
-      "fetch failed or is slow; serving the last good value",
+    expect(logger.at("warn").map((line) => line.message)).toContainEqual(
+      "[isr-plug] fetch failed or is slow; serving the last good value",
     );
   });
 });
