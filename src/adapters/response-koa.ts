@@ -1,5 +1,5 @@
 import type { RequestListener } from "node:http";
-import { Stream } from "node:stream";
+import { type Readable, Stream } from "node:stream";
 import type Koa from "koa";
 import { ResponseCache } from "../response/cache.js";
 import type { ResponseCapture } from "../response/capture.js";
@@ -48,7 +48,7 @@ function captureBody(ctx: Koa.Context, capture: ResponseCapture, member: string 
   addMember(ctx, member);
   if (!storable) return;
   if (body instanceof Stream) {
-    ctx.body = tapStream(body as unknown as import("node:stream").Readable, capture);
+    ctx.body = tapStream(body as Readable, capture);
     return;
   }
   if (typeof body === "string") capture.write(Buffer.from(body));

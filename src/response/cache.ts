@@ -73,6 +73,8 @@ export class ResponseCache implements RevalidationTarget {
   readonly #unstorable: PassThrough;
   readonly #failed: PassThrough;
   readonly #inner: PassThrough = Object.freeze({ kind: "pass", cacheStatus: undefined });
+  /** The name in `Cache-Status`, when the header is on. */
+  readonly #statusName: string | undefined;
 
   constructor(options: ResponseCacheOptions) {
     if (options === null || typeof options !== "object") {
@@ -99,8 +101,6 @@ export class ResponseCache implements RevalidationTarget {
     const bytes = crypto.getRandomValues(new Uint8Array(16));
     this.renderToken = Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
   }
-
-  readonly #statusName: string | undefined;
 
   /**
    * Answers one request (see `ResponseOutcome`): synchronously on a hit from a memory store.

@@ -1,6 +1,6 @@
-import { describeValue, optionNames } from "../check.js";
+import { describeValue } from "../check.js";
 import type { CacheKey } from "../key.js";
-import { CORE_OPTION_NAMES, type IsrOptions } from "../options.js";
+import type { IsrOptions } from "../options.js";
 import type { PageValue, Rendered } from "./page.js";
 
 /** The request as the response cache sees it, whatever the framework. */
@@ -58,20 +58,6 @@ export const RESPONSE_DEFAULTS = Object.freeze({
   maxBodyBytes: 1_048_576,
   tagHeader: "cache-tag",
 });
-
-/** Every option name `isrResponse` takes, for the unknown-option check. */
-export const RESPONSE_OPTION_NAMES: readonly string[] = [
-  ...CORE_OPTION_NAMES.filter((name) => name !== "fetch" && name !== "tags"),
-  ...optionNames<Omit<ResponseCacheOptions, keyof IsrOptions<unknown, unknown>>>({
-    key: true,
-    keyHeaders: true,
-    keyCookies: true,
-    statuses: true,
-    maxBodyBytes: true,
-    tagHeader: true,
-    cacheStatus: true,
-  }),
-];
 
 export interface ResolvedResponseOptions {
   key: ((request: PageRequest) => CacheKey) | undefined;
