@@ -3,10 +3,13 @@ import { describeValue } from "../check.js";
 import { Engine, type Isr, type Served } from "../engine.js";
 import type { CacheKey } from "../key.js";
 import { CORE_OPTION_NAMES, type IsrOptions } from "../options.js";
+import { createMemoryStore } from "../stores/memory.js";
+import type { StoreEntry } from "../stores/store.js";
 import { ResponseCapture } from "./capture.js";
 import { pageKey, pathTag, variantKey, varyValues } from "./key.js";
 import {
   type PageRequest,
+  RESPONSE_DEFAULTS,
   type RenderJob,
   type ResolvedResponseOptions,
   type ResponseCacheOptions,
@@ -45,6 +48,18 @@ export interface RenderHooks {
   live?: (cacheStatus: string | undefined) => Promise<Rendered>;
   /** Renders the page without a client (an injected GET): stale re-renders, HEAD misses. */
   background: () => Promise<Rendered>;
+}
+
+/**
+ * What a stored page costs in memory: its base64 body (one byte a character), the decoded
+ * bytes kept beside it once served (three quarters of that), its headers, and some overhead.
+ */
+function pageSize(entry: StoreEntry, key: string): number {
+  const page = entry.value as PageValue;
+  if (page.kind !== "page") return 128 + key.length * 2;
+  let headers = 0;
+  for (const [name, value] of page.headers) headers += (name.length + value.length) * 2 + 32;
+  return 256 + key.length * 2 + page.body.length * 1.75 + headers;
 }
 
 // Everything but `tags` (a page's tags come from its response): the user's `fetch` was refused above.
@@ -88,7 +103,11 @@ export class ResponseCache implements RevalidationTarget {
         'isr-plug: isrResponse renders pages itself: it takes no "fetch" nor "tags" option',
       );
     }
-    const engineOptions: IsrOptions<PageValue, RenderJob> = { ...core, fetch: renderer.fetch };
+    const engineOptions: IsrOptions<PageValue, RenderJob> = {
+      ...core,
+      store: core.store ?? createMemoryStore({ maxBytes: RESPONSE_DEFAULTS.storeMaxBytes, sizeOf: pageSize }),
+      fetch: renderer.fetch,
+    };
     this.#engine = new Engine(engineOptions, ENGINE_OPTION_NAMES);
     this.isr = this.#engine;
     const name = cacheStatusName(cacheStatus);

@@ -57,6 +57,11 @@ export const RESPONSE_DEFAULTS = Object.freeze({
   statuses: Object.freeze([200, 203, 204, 300, 301, 404, 410]),
   maxBodyBytes: 1_048_576,
   tagHeader: "cache-tag",
+  /**
+   * Bound on the memory store a response cache makes for itself when given no `store`: pages
+   * are large, so the process-wide store shared with data engines (bounded by count) is not used.
+   */
+  storeMaxBytes: 64 * 1_048_576,
 });
 
 export interface ResolvedResponseOptions {

@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { isrResponse } from "../../src/adapters/web.js";
+import { createIsr } from "../../src/index.js";
 import { parseCacheControl } from "../../src/response/cache-control.js";
 import { noneMatch } from "../../src/response/etag.js";
 import { pathTag } from "../../src/response/key.js";
+import { RESPONSE_DEFAULTS } from "../../src/response/options.js";
 import { fakeClock, recordingLogger } from "../helpers.js";
 
 describe("parseCacheControl", () => {
@@ -125,5 +127,28 @@ describe("options", () => {
     expect(() => isrResponse({ fetch: () => 1 } as never)).toThrow(/"fetch"/);
     expect(() => isrResponse({ ttlMs: -1 })).toThrow(/ttlMs/);
     expect(() => isrResponse({ bogus: 1 } as never)).toThrow(/unknown option "bogus"/);
+  });
+});
+
+describe("the default store", () => {
+  it("is the cache's own, bounded in bytes: pages beyond RESPONSE_DEFAULTS.storeMaxBytes are evicted", async () => {
+    const body = "x".repeat(512 * 1024);
+    const cached = isrResponse();
+    const handler = cached(() => new Response(body, { headers: { "cache-control": "s-maxage=600" } }));
+    for (let i = 0; i < 200; i++) {
+      const response = await handler(new Request(`http://site.test/page-${i}`));
+      await response.text();
+    }
+    // Once its body is complete a page is stored: a request for the last one joins its render or hits.
+    await (await handler(new Request("http://site.test/page-199"))).text();
+    const entries = cached.cache.isr.stats().storeEntries ?? Number.NaN;
+    // 200 pages of 512 KB (~0.9 MB each as stored) are far over 64 MiB: about 70 fit.
+    expect(entries).toBeGreaterThan(40);
+    expect(entries).toBeLessThanOrEqual(
+      Math.ceil(RESPONSE_DEFAULTS.storeMaxBytes / (512 * 1024 * 1.75 * 1.33)),
+    );
+    // Not the process-wide store the data engines share.
+    expect(cached.cache.isr.store).not.toBe(createIsr({ fetch: () => 1 }).store);
+    await cached.cache.close();
   });
 });
