@@ -209,6 +209,15 @@ export function responseConformance(harness: PagesHarness): void {
       });
     });
 
+    it("keyHeaders with authorization: a page per credential", async () => {
+      const { get, renders } = await start(versioned, { keyHeaders: ["authorization"] });
+      expect((await get("/page", { authorization: "Bearer a" })).body).toBe("v1");
+      expect((await get("/page", { authorization: "Bearer a" })).body).toBe("v1");
+      expect((await get("/page", { authorization: "Bearer b" })).body).toBe("v2");
+      expect((await get("/page")).body).toBe("v3");
+      expect(renders()).toBe(3);
+    });
+
     it("keyCookies: the listed cookies join the key, others are ignored", async () => {
       const { get, renders } = await start(versioned, { keyCookies: ["theme"] });
       expect((await get("/page", { cookie: "theme=dark; id=1" })).body).toBe("v1");
