@@ -12,6 +12,7 @@ const sources: Record<string, string> = {
   redis: "src/stores/redis.ts",
   inspector: "src/inspector.ts",
   testing: "src/testing.ts",
+  webhook: "src/webhook.ts",
 };
 
 export default defineConfig({

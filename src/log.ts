@@ -56,6 +56,10 @@ export class Log {
     this.logger.debug(fields, this.#prefixed(message));
   }
 
+  info(fields: object, message: string): void {
+    this.logger.info(fields, this.#prefixed(message));
+  }
+
   warn(fields: object, message: string): void {
     this.logger.warn(fields, this.#prefixed(message));
   }

@@ -283,6 +283,14 @@ export function resolveOptions<V, E>(
   if (namespace !== undefined && (typeof namespace !== "string" || namespace.length === 0)) {
     check.fail("namespace", "a non-empty string", namespace);
   }
+  // Engines given no namespace get `isr_plug_cache#<n>`: a name taken by hand would read theirs.
+  if (namespace?.startsWith(`${DEFAULTS.namespace}#`) === true) {
+    check.fail(
+      "namespace",
+      `a name not starting with "${DEFAULTS.namespace}#" (kept for engines given none)`,
+      namespace,
+    );
+  }
   check.methods("store", store, ["get", "set", "delete"]);
   check.logger(logger);
   check.function("now", now);

@@ -17,7 +17,7 @@ interface TagRecord {
 }
 
 const MAX_TAGS_PER_ENTRY = 64;
-const MAX_TAG_LENGTH = 256;
+export const MAX_TAG_LENGTH = 256;
 
 /** Checks the tags of a value: a few short strings. */
 export function checkTags(tags: readonly unknown[]): string[] {

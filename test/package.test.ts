@@ -24,6 +24,7 @@ describe("built package", () => {
     "isr-plug/redis",
     "isr-plug/inspector",
     "isr-plug/testing",
+    "isr-plug/webhook",
   ])("%s loads from ESM and CJS with the same exports", (specifier) => {
     const esm = run([
       "--input-type=module",

@@ -166,7 +166,7 @@ export class FetchRunner<V, E> {
     let failure: { error: unknown } | undefined;
     let stored = false;
     try {
-      const control = new FetchControl<V>(key, flight.controller.signal, job.previous);
+      const control = new FetchControl<V>(key, flight.controller.signal, job.previous, purpose);
       // Noted before the fetch: an invalidation numbered after it came after the data was read.
       const tagSeq = tags.seq;
       const value = await this.#fetchValue(job, flight, control, onCalled);
@@ -178,14 +178,14 @@ export class FetchRunner<V, E> {
         options.now(),
         tagSeq,
       );
-      stored =
-        control.cache &&
-        retentionMs > 0 &&
-        !flight.superseded &&
-        !closed() &&
-        tags.verdict(entry) === TagVerdict.None;
+      const current =
+        control.cache && !flight.superseded && !closed() && tags.verdict(entry) === TagVerdict.None;
+      stored = current && retentionMs > 0;
       if (stored) await this.#write(job, entry, retentionMs);
       else this.unstored.add(entry);
+      // A value with no lifetime (`setTtl({ ttlMs: 0 })`) is the current one all the same: the
+      // older value it replaces must not be served as fresh after it.
+      if (current && !stored) await this.#drop(job);
       return entry;
     } catch (error) {
       failure = { error };
@@ -290,20 +290,34 @@ export class FetchRunner<V, E> {
   /** Writes an entry; a store failure is logged and the fetched value is still served. */
   async #write(job: FetchJob<V, E>, entry: StoreEntry<V>, retentionMs: number): Promise<void> {
     const { store, health, keys, table } = this.#parts;
-    if (table !== undefined) {
-      table.set(typeof job.key === "string" ? KeyKind.String : KeyKind.Array, job.key, entry, retentionMs);
-      keys.remember(job.key, job.storeKey);
-      return;
-    }
+    // Past ~35 years a lifetime is forever: some stores (Redis's PX) refuse bigger numbers.
+    const ttlMs = retentionMs > MAX_STORE_TTL_MS ? Number.POSITIVE_INFINITY : retentionMs;
     try {
-      await store.set(job.storeKey, entry, retentionMs);
-      health.answered();
+      if (table !== undefined) {
+        table.set(typeof job.key === "string" ? KeyKind.String : KeyKind.Array, job.key, entry, ttlMs);
+      } else {
+        await store.set(job.storeKey, entry, ttlMs);
+        health.answered();
+      }
       keys.remember(job.key, job.storeKey);
     } catch (error) {
       health.failed(error, job.key);
     }
   }
+
+  /** Removes the key's older entry; a store failure is logged. */
+  async #drop(job: FetchJob<V, E>): Promise<void> {
+    const { store, health } = this.#parts;
+    try {
+      await store.delete(job.storeKey);
+    } catch (error) {
+      health.failed(error, job.key);
+    }
+  }
 }
+
+/** The longest lifetime handed to a store as a number (2^40 ms, about 35 years); longer is kept without expiry. */
+export const MAX_STORE_TTL_MS = 2 ** 40;
 
 /** Until when an entry may be served at all (its stale-if-error window included). */
 function lastUse(entry: StoreEntry): number {

@@ -1,26 +1,26 @@
-import { LOGIN_SCRIPT } from "./login-script.js";
-import { PAGE_SCRIPT } from "./page-script.js";
+import type { LoginConfig, PageConfig } from "./browser/wire.js";
+// The scripts are TypeScript in ./browser/, bundled into this module by scripts/browser-scripts.ts.
+import { LOGIN_SCRIPT, PAGE_SCRIPT } from "./browser-scripts.generated.js";
 import { PAGE_STYLE } from "./page-style.js";
-import { VIEWS_SCRIPT } from "./page-views.js";
-
-export interface PageConfig {
-  basePath: string;
-  pollMs: number;
-  showValues: boolean;
-  /** Whether a session cookie can be ended from the page (a token is configured). */
-  signOut: boolean;
-}
-
-export interface LoginConfig {
-  basePath: string;
-  usesToken: boolean;
-  /** The request carried `?token=`, which is ignored: the page says so. */
-  tokenInQuery: boolean;
-}
 
 /** JSON inside a `<script>`: `<` is escaped so no string can close the element. */
 function scriptJson(value: unknown): string {
   return JSON.stringify(value).replace(/</g, "\\u003c");
+}
+
+const LOGIN_STYLE = `body { font: 14px/1.4 system-ui, sans-serif; margin: 2rem; } input, button { font: inherit; }
+.error { color: #c62828; } .error:empty { display: none; }`;
+
+/** Both pages' document start, up to `<body>`; the style carries the response's CSP nonce. */
+function documentHead(nonce: string, style: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>isr-plug inspector</title>
+<style nonce="${nonce}">${style}</style>
+</head>`;
 }
 
 const STATES = ["fresh", "stale", "stale-if-error", "expired", "missing", "fetching"];
@@ -28,14 +28,7 @@ const STATES = ["fresh", "stale", "stale-if-error", "expired", "missing", "fetch
 /** The page: static markup, styles and script; all data arrives later as JSON. */
 export function renderPage(config: PageConfig, nonce: string): string {
   const stateOptions = STATES.map((state) => `<option value="${state}">${state}</option>`).join("");
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>isr-plug inspector</title>
-<style nonce="${nonce}">${PAGE_STYLE}</style>
-</head>
+  return `${documentHead(nonce, PAGE_STYLE)}
 <body>
 <header>
 <h1>isr-plug inspector</h1>
@@ -59,7 +52,7 @@ ${config.signOut ? '<button id="sign-out" type="button">Sign out</button>' : ""}
 <div class="buttons"><button id="confirm-cancel" type="button">Cancel</button><button id="confirm-ok" type="button" class="danger">Invalidate</button></div>
 </dialog>
 <script type="application/json" id="isr-config">${scriptJson(config)}</script>
-<script nonce="${nonce}">${PAGE_SCRIPT}${VIEWS_SCRIPT}</script>
+<script nonce="${nonce}">${PAGE_SCRIPT}</script>
 </body>
 </html>
 `;
@@ -77,15 +70,7 @@ export function renderLogin(config: LoginConfig, nonce: string): string {
 <script type="application/json" id="isr-config">${scriptJson(config)}</script>
 <script nonce="${nonce}">${LOGIN_SCRIPT}</script>`
     : "<p>You are not allowed to see this page.</p>";
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>isr-plug inspector</title>
-<style nonce="${nonce}">body { font: 14px/1.4 system-ui, sans-serif; margin: 2rem; } input, button { font: inherit; }
-.error { color: #c62828; } .error:empty { display: none; }</style>
-</head>
+  return `${documentHead(nonce, LOGIN_STYLE)}
 <body>
 <h1>isr-plug inspector</h1>
 ${body}

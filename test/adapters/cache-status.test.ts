@@ -4,7 +4,7 @@ import express from "express";
 import Fastify from "fastify";
 import { Hono } from "hono";
 import Koa from "koa";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { cacheStatusName, cacheStatusOf, cacheStatusOfFailure } from "../../src/adapters/cache-status.js";
 import { isrPlug as expressIsr } from "../../src/adapters/express.js";
 import fastifyIsr from "../../src/adapters/fastify.js";
@@ -18,7 +18,7 @@ import {
   IsrOverloadedError,
   IsrTimeoutError,
 } from "../../src/index.js";
-import { listen } from "../helpers.js";
+import { type Deferred, deferred, fakeClock, listen } from "../helpers.js";
 import { onlyMember, parseCacheStatus } from "./cache-status-parse.js";
 
 const served = (overrides: Partial<Served<unknown>>): Served<unknown> => ({
@@ -232,5 +232,72 @@ describe("two caches in one app: each adds its member to the list, closest to th
     expect(proxied[0]).toEqual({ cache: "upstream-cdn", params: { hit: true, ttl: 30 } });
     expect(proxied[1]?.params).toMatchObject({ hit: true });
     expect(proxied[2]?.params).toMatchObject({ hit: true });
+  });
+});
+
+describe("Cache-Status from what the engine saw, over HTTP (Express)", () => {
+  let app: App | undefined;
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+  });
+
+  it("fwd=miss with no entry, fwd=stale with one too stale or hard-invalidated, collapsed when a fetch was shared", async () => {
+    const clock = fakeClock(1_000_000);
+    let gate: Deferred<string> | undefined;
+    let version = 0;
+    const plug = expressIsr<string, Record<string, never>>({
+      namespace: "fwd",
+      store: createMemoryStore(),
+      cacheStatus: true,
+      now: clock.now,
+      ttlMs: 1_000,
+      staleTtlMs: 1_000,
+      tags: () => ["t"],
+      fetch: async () => {
+        version++;
+        if (gate !== undefined) await gate.promise;
+        return `v${version}`;
+      },
+      apply: () => {},
+    });
+    let arrived = 0;
+    const server = express();
+    // The plug looks the key up in the same tick as this runs: once both arrived, both asked.
+    server.use((_req, _res, next) => {
+      arrived++;
+      next();
+    });
+    server.use(plug);
+    server.get("/", (_req, res) => {
+      res.json({});
+    });
+    app = await listen((port, host, ready) => server.listen(port, host, ready));
+    const status = async () => member((await fetch(app?.url ?? "")).headers.get("cache-status") ?? "").params;
+
+    expect(await status()).toEqual({ fwd: "miss", stored: true });
+    expect(await status()).toMatchObject({ hit: true });
+    // Past ttlMs + staleTtlMs (on the engine's clock; the store still holds the entry).
+    clock.advance(2_500);
+    expect(await status()).toEqual({ fwd: "stale", stored: true });
+    await plug.isr.invalidateTag("t");
+    expect(await status()).toEqual({ fwd: "stale", stored: true });
+    await plug.isr.invalidate("isr_plug_default_key");
+    // Two cold requests, one fetch: the second shared the first's.
+    gate = deferred<string>();
+    arrived = 0;
+    const first = fetch(app.url);
+    await vi.waitFor(() => expect(version).toBe(4));
+    const second = fetch(app.url);
+    await vi.waitFor(() => expect(arrived).toBe(2));
+    gate.resolve("go");
+    const members = await Promise.all(
+      [first, second].map(
+        async (response) => member((await response).headers.get("cache-status") ?? "").params,
+      ),
+    );
+    expect(version).toBe(4);
+    expect(members).toContainEqual({ fwd: "miss", stored: true });
+    expect(members).toContainEqual({ fwd: "miss", collapsed: true, stored: true });
   });
 });

@@ -4,11 +4,17 @@ import ts from "typescript";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type CodeBlock, typescriptBlocks } from "./readme-blocks.js";
 
-// Every TypeScript block of the README is compiled under `strict`, against the built package
-// (`npm test` builds first) and the frameworks' own types, so a snippet cannot drift from the API.
+// Every TypeScript block of the README and of the user guides it links to is compiled under
+// `strict`, against the built package (`npm test` builds first) and the frameworks' own types,
+// so a snippet cannot drift from the API.
 const root = resolve(import.meta.dirname, "../..");
-const readme = readFileSync(join(root, "README.md"), "utf8");
-const blocks = typescriptBlocks(readme);
+const GUIDES = ["README.md", "docs/fleet.md", "docs/observability.md", "docs/performance.md"];
+interface GuideBlock extends CodeBlock {
+  guide: string;
+}
+const blocks: GuideBlock[] = GUIDES.filter((guide) => existsSync(join(root, guide))).flatMap((guide) =>
+  typescriptBlocks(readFileSync(join(root, guide), "utf8")).map((block) => ({ ...block, guide })),
+);
 /** Where the blocks live, virtually: inside the package, so `isr-plug/...` resolves to its build. */
 const virtualRoot = join(root, "test/docs/readme");
 
@@ -20,9 +26,13 @@ declare function loadSettingsFromDb(tenantId: string, options?: { signal?: Abort
 declare function tenantOf(host: string | null | undefined): string;
 `;
 
-const fileOf = (block: CodeBlock) =>
-  join(virtualRoot, block.file ?? `README.md-line-${block.line}.${block.language === "tsx" ? "tsx" : "ts"}`);
-const nameOf = (block: CodeBlock) => `README.md line ${block.line}, under "${block.heading}"`;
+const fileOf = (block: GuideBlock) =>
+  join(
+    virtualRoot,
+    block.file ??
+      `${block.guide.replaceAll("/", "_")}-line-${block.line}.${block.language === "tsx" ? "tsx" : "ts"}`,
+  );
+const nameOf = (block: GuideBlock) => `${block.guide} line ${block.line}, under "${block.heading}"`;
 
 /** The folders above a virtual file, up to the virtual root. */
 function ancestorsOf(file: string): string[] {
@@ -31,7 +41,7 @@ function ancestorsOf(file: string): string[] {
   return folders;
 }
 
-function compile(): Map<CodeBlock, string[]> {
+function compile(): Map<GuideBlock, string[]> {
   const virtual = new Map<string, string>([[join(virtualRoot, "reader-context.d.ts"), READER_CONTEXT]]);
   for (const block of blocks) virtual.set(fileOf(block), block.code);
   const options: ts.CompilerOptions = {
@@ -63,7 +73,7 @@ function compile(): Map<CodeBlock, string[]> {
       : ts.createSourceFile(file, code, language, true);
   };
   const program = ts.createProgram([...virtual.keys()], options, host);
-  const found = new Map<CodeBlock, string[]>(blocks.map((block) => [block, []]));
+  const found = new Map<GuideBlock, string[]>(blocks.map((block) => [block, []]));
   const byFile = new Map(blocks.map((block) => [fileOf(block), block]));
   const elsewhere: string[] = [];
   for (const diagnostic of ts.getPreEmitDiagnostics(program)) {
@@ -74,16 +84,15 @@ function compile(): Map<CodeBlock, string[]> {
       continue;
     }
     const { line } = diagnostic.file.getLineAndCharacterOfPosition(diagnostic.start);
-    const readmeLine = block.line + 1 + line;
-    found.get(block)?.push(`README.md:${readmeLine}: TS${diagnostic.code} ${message}`);
+    found.get(block)?.push(`${block.guide}:${block.line + 1 + line}: TS${diagnostic.code} ${message}`);
   }
   if (elsewhere.length > 0)
-    throw new Error(`the README's blocks could not be compiled:\n${elsewhere.join("\n")}`);
+    throw new Error(`the guides' blocks could not be compiled:\n${elsewhere.join("\n")}`);
   return found;
 }
 
-describe("README.md's TypeScript blocks compile under strict", () => {
-  let diagnostics: Map<CodeBlock, string[]>;
+describe("the TypeScript blocks of README.md and the guides compile under strict", () => {
+  let diagnostics: Map<GuideBlock, string[]>;
   beforeAll(() => {
     if (!existsSync(join(root, "dist/index.d.ts"))) {
       throw new Error("the README's blocks import the built package: npm run build (npm test builds first)");
@@ -91,8 +100,14 @@ describe("README.md's TypeScript blocks compile under strict", () => {
     diagnostics = compile();
   }, 60_000);
 
-  it("are found (fences marked ts or typescript)", () => {
+  it("are found (fences marked ts or typescript) in the README and in each guide", () => {
     expect(blocks.length).toBeGreaterThanOrEqual(10);
+    for (const guide of ["README.md", "docs/fleet.md", "docs/observability.md"]) {
+      expect(
+        blocks.some((block) => block.guide === guide),
+        guide,
+      ).toBe(true);
+    }
   });
 
   it.each(blocks.map((block) => [nameOf(block), block] as const))("%s", (name, block) => {

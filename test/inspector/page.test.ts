@@ -52,7 +52,10 @@ describe("isr-plug/inspector's sources", () => {
     const root = resolve(import.meta.dirname, "../../src");
     const files = [
       join(root, "inspector.ts"),
-      ...readdirSync(join(root, "inspector")).map((f) => join(root, "inspector", f)),
+      // The browser scripts (inspector/browser/) included: they are inlined in the page.
+      ...readdirSync(join(root, "inspector"), { recursive: true, encoding: "utf8" })
+        .filter((f) => f.endsWith(".ts"))
+        .map((f) => join(root, "inspector", f)),
     ];
     const seen = new Set<string>();
     const imported = new Set<string>();

@@ -5,7 +5,7 @@ import { type DocumentedEvent, readEventTable, readEventTypes, withoutRemarks } 
 
 const root = resolve(import.meta.dirname, "../..");
 const apiDoc = readFileSync(resolve(root, "docs/API.md"), "utf8");
-const readme = readFileSync(resolve(root, "README.md"), "utf8");
+const guide = readFileSync(resolve(root, "docs/observability.md"), "utf8");
 
 /** Carried by every event (or all but one), and said once above the table rather than per row. */
 const COMMON = new Set(["namespace", "key"]);
@@ -63,9 +63,9 @@ describe("docs/API.md's event table follows the payload types of src/observe/eve
     }
   });
 
-  it("README's list of events names the same events", () => {
-    const line = readme.split("\n").find((text) => text.startsWith("Events: "));
-    expect(line, "README must have a line `Events: ...`").toBeDefined();
+  it("docs/observability.md's list of events names the same events", () => {
+    const line = guide.split("\n").find((text) => text.startsWith("Events: "));
+    expect(line, "docs/observability.md must have a line `Events: ...`").toBeDefined();
     // The list ends at the first full stop; field names in parentheses are not events.
     const list = withoutRemarks((line ?? "").slice("Events: ".length)).split(".")[0] ?? "";
     const names = [...list.matchAll(/`(\w+)`/g)].map((m) => m[1]);

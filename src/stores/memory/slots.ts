@@ -129,13 +129,18 @@ export class EntrySlots {
     else this.#oldest = newer;
     if (newer !== NONE) this.#older[newer] = older;
     else this.#newest = older;
+    this.size -= 1;
+    this.discard(slot);
+  }
+
+  /** Frees a slot that was taken and written but never linked (its entry was not kept). */
+  discard(slot: number): void {
     this.values[slot] = undefined;
     this.keys[slot] = undefined;
     this.owners[slot] = undefined;
     this.#flags[slot] = 0;
     this.#extra.delete(slot);
     this.#free.push(slot);
-    this.size -= 1;
   }
 
   /** The next slot to evict (still linked): the first unread one from the hand on, clearing bits as it passes. */

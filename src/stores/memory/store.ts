@@ -1,3 +1,4 @@
+import { Log } from "../../log.js";
 import { check } from "../../options.js";
 import type { EvictionReason, Store, StoreEntry } from "../store.js";
 import { LocalTagChannel } from "../tag-channel.js";
@@ -101,6 +102,17 @@ function parseArrayKey(text: string): (string | number)[] | undefined {
   }
 }
 
+const log = new Log(undefined);
+
+/** Calls a listener the user may have added: one that throws is logged and breaks nothing. */
+function notify<A extends unknown[]>(listener: (...args: A) => void, ...args: A): void {
+  try {
+    listener(...args);
+  } catch (error) {
+    log.error({ error }, "a memory store listener threw; ignored");
+  }
+}
+
 class SieveStore implements MemoryStore, TableOwner {
   readonly tags = new LocalTagChannel();
   readonly slots: EntrySlots;
@@ -159,7 +171,7 @@ class SieveStore implements MemoryStore, TableOwner {
   delete(key: string): void {
     const parsed = parseStoreKey(key);
     this.#remove(parsed.prefix, parsed.kind, parsed.key);
-    for (const listener of [...this.#deleteListeners]) listener(key);
+    for (const listener of [...this.#deleteListeners]) notify(listener, key);
   }
 
   clear(): void {
@@ -168,7 +180,7 @@ class SieveStore implements MemoryStore, TableOwner {
     this.#sizes?.clear();
     this.#bytes = 0;
     for (const [prefix, table] of this.#tables) if (table.holders === 0) this.#tables.delete(prefix);
-    for (const listener of [...this.#deleteListeners]) listener(undefined);
+    for (const listener of [...this.#deleteListeners]) notify(listener, undefined);
   }
 
   onEvict(listener: (key: string, reason: EvictionReason) => void): () => void {
@@ -201,23 +213,51 @@ class SieveStore implements MemoryStore, TableOwner {
     };
   }
 
+  /**
+   * Takes in a slot its table just wrote. SIEVE makes room before it inserts, so a new entry
+   * is never its own victim; a replaced one is skipped by the hand while others are evicted.
+   * An entry over `maxBytes`, or one `sizeOf` throws on, is not kept (nor is the one it replaced).
+   */
   adopt(slot: number, ttlMs: number, created: boolean): void {
     const slots = this.slots;
     slots.dropAt[slot] = Number.isFinite(ttlMs) ? this.#now() + ttlMs : Number.POSITIVE_INFINITY;
-    if (created) slots.push(slot);
     const sizes = this.#sizes;
     if (sizes !== undefined) {
       const table = slots.owners[slot] as NamespaceTable;
-      const bytes = Math.max(1, Math.ceil(this.#sizeOf(slots.entryAt(slot), table.storeKeyOf(slot))));
-      this.#bytes += bytes - (sizes.get(slot) ?? 0);
-      sizes.set(slot, bytes);
-      // An entry larger than the whole bound is not stored (and not counted as an eviction).
-      if (bytes > (this.#maxBytes as number)) {
-        this.#free(table, slot);
+      let bytes: number;
+      try {
+        bytes = Math.max(1, Math.ceil(this.#sizeOf(slots.entryAt(slot), table.storeKeyOf(slot))));
+      } catch (error) {
+        this.#drop(table, slot, created);
+        throw error;
+      }
+      // An entry larger than the whole bound (or of no size at all: NaN) is not stored, and
+      // not counted as an eviction.
+      if (!(bytes <= (this.#maxBytes as number))) {
+        this.#drop(table, slot, created);
         return;
       }
+      this.#bytes += bytes - (sizes.get(slot) ?? 0);
+      sizes.set(slot, bytes);
     }
-    this.#makeRoom();
+    if (created) {
+      this.#makeRoom(1, NONE);
+      slots.push(slot);
+    } else {
+      this.#makeRoom(0, slot);
+    }
+  }
+
+  /** Lets go of a slot whose new entry is not kept: never linked if `created`, else linked. */
+  #drop(table: NamespaceTable, slot: number, created: boolean): void {
+    if (!created) {
+      this.#free(table, slot);
+      return;
+    }
+    table.forget(slot);
+    this.#dropSize(slot);
+    this.slots.discard(slot);
+    this.#dropIfUnused(table);
   }
 
   #remove(prefix: string, kind: KeyKind, key: string | (string | number)[]): void {
@@ -229,21 +269,32 @@ class SieveStore implements MemoryStore, TableOwner {
   /** Unindexes and frees a slot. */
   #free(table: NamespaceTable, slot: number): void {
     table.forget(slot);
-    const sizes = this.#sizes;
-    if (sizes !== undefined) {
-      this.#bytes -= sizes.get(slot) ?? 0;
-      sizes.delete(slot);
-    }
+    this.#dropSize(slot);
     this.slots.release(slot);
     this.#dropIfUnused(table);
   }
 
-  #makeRoom(): void {
+  #dropSize(slot: number): void {
+    const sizes = this.#sizes;
+    if (sizes === undefined) return;
+    this.#bytes -= sizes.get(slot) ?? 0;
+    sizes.delete(slot);
+  }
+
+  /** Evicts until `incoming` more entries fit, never the slot `keep` (an entry being replaced). */
+  #makeRoom(incoming: number, keep: number): void {
+    const slots = this.slots;
     const maxBytes = this.#maxBytes ?? Number.POSITIVE_INFINITY;
-    while (this.slots.size > this.#max || this.#bytes > maxBytes) {
-      const victim = this.slots.victim();
+    while (slots.size + incoming > this.#max || this.#bytes > maxBytes) {
+      const victim = slots.victim();
       if (victim === NONE) return;
-      this.#evict(this.slots.owners[victim] as NamespaceTable, victim, "capacity");
+      if (victim === keep) {
+        // Alone, it fits (it was checked against maxBytes): nothing else to evict.
+        if (slots.size === 1) return;
+        slots.visit(keep);
+        continue;
+      }
+      this.#evict(slots.owners[victim] as NamespaceTable, victim, "capacity");
     }
   }
 
@@ -251,7 +302,7 @@ class SieveStore implements MemoryStore, TableOwner {
     const key = this.#listeners.size === 0 ? "" : table.storeKeyOf(slot);
     this.#free(table, slot);
     if (this.#listeners.size === 0) return;
-    for (const listener of [...this.#listeners]) listener(key, reason);
+    for (const listener of [...this.#listeners]) notify(listener, key, reason);
   }
 
   #table(prefix: string): NamespaceTable {
