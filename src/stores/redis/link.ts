@@ -1,45 +1,54 @@
 import { IsrRedisTimeoutError } from "../../errors.js";
-import { withDeadline } from "../../fetch/deadline.js";
 import type { Log } from "../../log.js";
 import { isReplyError, type RedisConnection } from "./client.js";
 
-const TIMED_OUT = Symbol("timed out");
-
 /**
- * Settles like `pending`, or rejects with `IsrRedisTimeoutError` once `ms` have passed. The
- * time counts from the end of the current turn of the event loop: node-redis writes its
- * commands then (in a setImmediate), and the time this process spends before a command leaves
- * it says nothing about Redis. One more turn is given when the deadline passes: timers run
- * before the poll phase, so on a loaded process a reply that already sits in the socket would
- * lose to the timer and count as an outage; `setImmediate` runs after the poll phase, once
- * that reply has been read, so it wins.
+ * Settles like `pending` (as soon as it does), or rejects with `IsrRedisTimeoutError` once
+ * `ms` have passed. The time counts from the end of the event-loop turn that sent the
+ * command: node-redis writes its commands then (in a setImmediate), and the time this process
+ * spends before a command leaves it says nothing about Redis. One more turn is given when
+ * the deadline passes: timers run before the poll phase, so on a loaded process a reply that
+ * already sits in the socket would lose to the timer and count as an outage; `setImmediate`
+ * runs after the poll phase, once that reply has been read, so it wins.
  */
 export function bounded<T>(pending: PromiseLike<T>, ms: number): Promise<T> {
-  let outcome: { ok: true; value: T } | { ok: false; error: unknown } | undefined;
-  pending.then(
-    (value) => {
-      outcome = { ok: true, value };
-    },
-    (error: unknown) => {
-      outcome = { ok: false, error };
-    },
-  );
+  let settled = false;
+  /** When the turn that sent the command ended (undefined until then). */
+  let sentAt: number | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   return new Promise<T>((resolve, reject) => {
-    const settle = () => {
-      if (outcome === undefined) reject(new IsrRedisTimeoutError(ms));
-      else if (outcome.ok) resolve(outcome.value);
-      else reject(outcome.error);
-    };
+    pending.then(
+      (value) => {
+        settled = true;
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        settled = true;
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
     setImmediate(() => {
-      if (outcome !== undefined) {
-        settle();
+      sentAt = performance.now();
+    });
+    const expire = () => {
+      if (settled) return;
+      // A turn that outlasted the deadline: the timer fires before the command was even sent.
+      if (sentAt === undefined) {
+        setImmediate(expire);
         return;
       }
-      withDeadline(pending, ms, () => TIMED_OUT).then(resolve, (error: unknown) => {
-        if (error === TIMED_OUT) setImmediate(settle);
-        else reject(error);
+      const left = sentAt + ms - performance.now();
+      if (left > 0) {
+        timer = setTimeout(expire, left);
+        return;
+      }
+      setImmediate(() => {
+        if (!settled) reject(new IsrRedisTimeoutError(ms));
       });
-    });
+    };
+    timer = setTimeout(expire, ms);
   });
 }
 
