@@ -16,12 +16,22 @@ import { eviction } from "./scenarios/eviction.js";
 import { http } from "./scenarios/http.js";
 import { instructions } from "./scenarios/instructions.js";
 import { memory } from "./scenarios/memory.js";
+import { pages } from "./scenarios/pages.js";
 import { redis } from "./scenarios/redis.js";
 import type { Scenario } from "./scenarios/scenario.js";
 import { stampede } from "./scenarios/stampede.js";
 import { throughput } from "./scenarios/throughput.js";
 
-const SCENARIOS: readonly Scenario[] = [throughput, stampede, http, redis, memory, eviction, instructions];
+const SCENARIOS: readonly Scenario[] = [
+  throughput,
+  stampede,
+  http,
+  pages,
+  redis,
+  memory,
+  eviction,
+  instructions,
+];
 /** Minutes under valgrind: a quick run leaves it out unless it is named. */
 const SLOW_IN_QUICK = new Set(["instructions"]);
 

@@ -23,6 +23,10 @@ export {
   type IsrOptions,
   type ValueTtls,
 } from "./options.js";
+export { RENDER_MARKER_HEADER, ResponseCache, type ResponseOutcome } from "./response/cache.js";
+export { type PageRequest, RESPONSE_DEFAULTS, type ResponseCacheOptions } from "./response/options.js";
+export type { PageValue, StoredPage } from "./response/page.js";
+export type { RevalidationMode, RevalidationTarget } from "./response/target.js";
 export {
   createMemoryStore,
   DEFAULT_MEMORY_MAX,

@@ -1,7 +1,9 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { isBuiltin } from "node:module";
-import { describe, expect, it } from "vitest";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 // The built package, loaded by its own name (self-reference through "exports"), from ESM and CJS.
 const root = new URL("..", import.meta.url).pathname;
@@ -83,6 +85,59 @@ describe("built package", () => {
       expect(packages.filter((name) => !(name in dependencies))).toEqual([]);
     }
   });
+});
+
+/**
+ * Issue 12: a user with today's latest Redis client installs isr-plug beside it, with no flags.
+ * From the packed tarball, in a fresh folder, through the npm registry (network needed).
+ */
+describe("installed from the packed tarball", () => {
+  // npm's own variables left out: `npm test` sets them, and they would leak into the installs.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name)));
+  const npm = (args: string[], cwd: string) => execFileSync("npm", args, { cwd, env, encoding: "utf8" });
+  let folder = "";
+  let tarball = "";
+
+  beforeAll(() => {
+    folder = mkdtempSync(join(tmpdir(), "isr-plug-install-"));
+    const [packed] = JSON.parse(
+      npm(["pack", "--json", "--ignore-scripts", "--pack-destination", folder], root),
+    ) as [{ filename: string }];
+    tarball = join(folder, packed.filename);
+  });
+  afterAll(() => {
+    if (folder !== "") rmSync(folder, { recursive: true, force: true });
+  });
+
+  it.each(["ioredis", "redis"])(
+    "npm install isr-plug %s@latest succeeds with no flags, and npm ls is clean",
+    (client) => {
+      const app = join(folder, client);
+      mkdirSync(app);
+      npm(["init", "-y"], app);
+      // Throws (and fails the test) on ERESOLVE or any other error.
+      npm(["install", "--no-audit", "--no-fund", tarball, `${client}@latest`], app);
+      npm(["ls", "--all"], app);
+      const installed = JSON.parse(
+        readFileSync(join(app, "node_modules", client, "package.json"), "utf8"),
+      ) as {
+        version: string;
+      };
+      const latest = npm(["view", client, "version"], app).trim();
+      expect(installed.version).toBe(latest);
+      const loaded = execFileSync(
+        process.execPath,
+        [
+          "--input-type=module",
+          "-e",
+          'import("isr-plug/redis").then((m) => console.log(typeof m.createRedisStore))',
+        ],
+        { cwd: app, encoding: "utf8" },
+      );
+      expect(loaded.trim()).toBe("function");
+    },
+    180_000,
+  );
 });
 
 /** Every module an entry of the build imports, directly or through its chunks (chunks by file name). */

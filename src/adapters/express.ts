@@ -5,6 +5,7 @@ import { addCacheStatusOnHeaders } from "./cache-status-node.js";
 import { type IsrInfo, Plug, type PlugCallbacks } from "./plug.js";
 
 export type { IsrInfo } from "./plug.js";
+export { type ExpressResponseOptions, type IsrResponseMiddleware, isrResponse } from "./response-express.js";
 
 /** Options of the Express/Connect middleware: the core options plus request callbacks. */
 export interface ExpressIsrOptions<V, E = unknown, Req = Request, Res = Response>

@@ -1,19 +1,15 @@
-import type {
-  FastifyBaseLogger,
-  FastifyInstance,
-  FastifyReply,
-  FastifyRequest,
-  HookHandlerDoneFunction,
-} from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from "fastify";
 import fp from "fastify-plugin";
 import { describeValue } from "../check.js";
 import type { Isr } from "../engine.js";
 import type { Logger } from "../log.js";
 import type { IsrOptions } from "../options.js";
 import { addCacheStatusOnHeaders } from "./cache-status-node.js";
+import { appLogger } from "./fastify-logger.js";
 import { type IsrInfo, PASS_THROUGH_WARNING, Plug, type PlugCallbacks } from "./plug.js";
 
 export type { IsrInfo } from "./plug.js";
+export { type FastifyResponseOptions, isrResponse } from "./response-fastify.js";
 
 /** Request phases the plugin can run in. */
 export type IsrHook = "onRequest" | "preHandler";
@@ -55,21 +51,6 @@ export interface IsrFastifyPlugin {
 }
 
 type PluginDone = (error?: Error) => void;
-
-/**
- * The engine's logger: the app's. With logging off, Fastify's logger is a no-op without
- * `isLevelEnabled`, and the engine would build debug fields on every hit for nobody.
- */
-function appLogger(log: FastifyBaseLogger): Logger {
-  if (typeof (log as Partial<Logger>).isLevelEnabled === "function") return log;
-  return {
-    debug: (fields, message) => log.debug(fields, message),
-    info: (fields, message) => log.info(fields, message),
-    warn: (fields, message) => log.warn(fields, message),
-    error: (fields, message) => log.error(fields, message),
-    isLevelEnabled: (level) => level !== "debug" || log.level === "debug" || log.level === "trace",
-  };
-}
 
 /**
  * A Reply is thenable (it settles when the response is sent), so a callback written as

@@ -5,6 +5,12 @@ import { CACHE_STATUS_HEADER, withCacheStatusMember } from "./cache-status.js";
 import { type IsrInfo, Plug, type PlugCallbacks } from "./plug.js";
 
 export type { IsrInfo } from "./plug.js";
+export {
+  type HonoFetcher,
+  type HonoResponseOptions,
+  type IsrResponseHonoMiddleware,
+  isrResponse,
+} from "./response-hono.js";
 
 /** What `onError` may return: a Response answers the request; nothing lets it go on. */
 // biome-ignore lint/suspicious/noConfusingVoidType: a callback that returns nothing (a block body) must type-check.

@@ -5,6 +5,7 @@ import { CACHE_STATUS_HEADER, withCacheStatusMember } from "./cache-status.js";
 import { type IsrInfo, Plug, type PlugCallbacks } from "./plug.js";
 
 export type { IsrInfo } from "./plug.js";
+export { type IsrResponseKoaMiddleware, isrResponse } from "./response-koa.js";
 
 /** The context the middleware's callbacks receive; `StateT` types `ctx.state`. */
 export type KoaContext<StateT = Koa.DefaultState, ContextT = Koa.DefaultContext> = Koa.ParameterizedContext<

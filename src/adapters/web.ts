@@ -5,6 +5,7 @@ import { CACHE_STATUS_HEADER, withCacheStatusMember } from "./cache-status.js";
 import { type IsrInfo, looksLikeARequest, Plug, type PlugCallbacks } from "./plug.js";
 
 export type { IsrInfo } from "./plug.js";
+export { isrResponse, type WithResponseCache } from "./response-web.js";
 
 /** What `onError` may return: a Response answers the request; nothing runs the handler without a value. */
 // biome-ignore lint/suspicious/noConfusingVoidType: a callback that returns nothing (a block body) must type-check.

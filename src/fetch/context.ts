@@ -1,6 +1,6 @@
 import type { CacheKey } from "../key.js";
 import { checkDuration, type FetchContext, type ValueTtls } from "../options.js";
-import type { StoreEntry } from "../stores/store.js";
+import type { FetchPurpose, StoreEntry } from "../stores/store.js";
 import { checkTags } from "../tags.js";
 
 /** The `context` one fetch receives, and what the fetch asked for through it. */
@@ -11,9 +11,20 @@ export class FetchControl<V> implements FetchContext<V> {
   ttls: ValueTtls | undefined;
   cache = true;
   extraTags: string[] | undefined;
+  /**
+   * Why the fetch runs. Not part of the public `FetchContext`: the response cache reads it to
+   * render a miss on the waiting client's own response, and a refresh without one. @internal
+   */
+  readonly purpose: FetchPurpose;
 
-  constructor(key: CacheKey, signal: AbortSignal, previous: StoreEntry<V> | undefined) {
+  constructor(
+    key: CacheKey,
+    signal: AbortSignal,
+    previous: StoreEntry<V> | undefined,
+    purpose: FetchPurpose,
+  ) {
     this.key = key;
+    this.purpose = purpose;
     this.signal = signal;
     this.previous =
       previous === undefined ? undefined : { value: previous.value, storedAt: previous.storedAt };

@@ -166,7 +166,7 @@ export class FetchRunner<V, E> {
     let failure: { error: unknown } | undefined;
     let stored = false;
     try {
-      const control = new FetchControl<V>(key, flight.controller.signal, job.previous);
+      const control = new FetchControl<V>(key, flight.controller.signal, job.previous, purpose);
       // Noted before the fetch: an invalidation numbered after it came after the data was read.
       const tagSeq = tags.seq;
       const value = await this.#fetchValue(job, flight, control, onCalled);

@@ -1,6 +1,6 @@
 /**
- * `isr-plug/redis`: a store shared by a fleet of processes through Redis (ioredis `Redis`
- * or `Cluster`, passed in by you). See README "Running a fleet" and docs/fleet-protocol.md.
+ * `isr-plug/redis`: a store shared by a fleet of processes through Redis (an ioredis `Redis`
+ * or `Cluster`, or a node-redis client or cluster, passed in by you). See README "Running a fleet" and docs/fleet-protocol.md.
  */
 export { IsrRedisTimeoutError, IsrRedisUnavailableError } from "../errors.js";
 export type { RedisStore, RedisStoreStats } from "./redis/api.js";

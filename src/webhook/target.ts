@@ -1,12 +1,10 @@
+import type { RevalidationTarget } from "../response/target.js";
+
 /**
- * What the webhook revalidates. The response cache (whole-page ISR) implements all of it;
+ * What the webhook revalidates (defined with the response cache, which implements all of it);
  * a data engine from `createIsr` has `invalidateTag` only, which is enough for tags.
  */
-export interface RevalidationTarget {
-  /** "hard" (default): entries become misses; "soft": stale, served while one background re-render runs. */
-  invalidateTag(tag: string, options?: { mode?: "hard" | "soft" }): Promise<void>;
-  invalidatePath(path: string, options?: { mode?: "hard" | "soft" }): Promise<void>;
-}
+export type { RevalidationTarget };
 
 /** A target that knows tags only: every `Isr` engine (`createIsr`, an adapter's `.isr`). */
 export type TagTarget = Pick<RevalidationTarget, "invalidateTag">;

@@ -1,5 +1,6 @@
 import type { IsrOptions } from "../../src/index.js";
 import type { RedisStoreOptions, RedisStoreStats } from "../../src/stores/redis.js";
+import type { ClientKind } from "./clients.js";
 
 /** What a fleet worker's fetch answers: who fetched which key, and how many times so far. */
 export interface FleetValue {
@@ -17,6 +18,8 @@ export interface WorkerInit {
   id: string;
   port: number;
   prefix: string;
+  /** The client the store is given (default: ioredis 5, with `socketTimeoutMs`). */
+  client?: ClientKind;
   fetchDelayMs?: number;
   store?: Omit<RedisStoreOptions, "client" | "prefix" | "logger" | "now">;
   /** ioredis's socketTimeout: a connection silent that long while a command waits is dropped and made again. */

@@ -5,7 +5,8 @@
  */
 import { Redis } from "ioredis";
 import { createIsr, type Isr, type IsrResult } from "../../src/index.js";
-import { createRedisStore, type RedisStore } from "../../src/stores/redis.js";
+import { createRedisStore, type RedisClientLike, type RedisStore } from "../../src/stores/redis.js";
+import { connectClient } from "./clients.js";
 import type { FetchMode, FleetValue, LoadStats, WorkerCommand, WorkerInit } from "./fleet-protocol.js";
 
 // CLOCK_MONOTONIC is one clock for every process of the machine, so times compare across the fleet.
@@ -13,7 +14,7 @@ const now = () => Number(process.hrtime.bigint()) / 1e6;
 const send = (message: object) => process.send?.(message);
 
 let clockOffset = 0;
-let client: Redis | undefined;
+let closeClient: (() => void | Promise<void>) | undefined;
 let store: RedisStore | undefined;
 const engines = new Map<string, Isr<FleetValue, void>>();
 const fetchCounts = new Map<string, number>();
@@ -73,13 +74,22 @@ function init(options: WorkerInit): Promise<void> {
   fetchDelayMs = options.fetchDelayMs ?? fetchDelayMs;
   originUrl = options.originUrl;
   clockOffset = options.skewMs ?? 0;
-  client = new Redis({
-    port: options.port,
-    host: "127.0.0.1",
-    retryStrategy: () => 50,
-    ...(options.socketTimeoutMs === undefined ? {} : { socketTimeout: options.socketTimeoutMs }),
-  });
-  client.on("error", () => {});
+  let client: RedisClientLike;
+  if (options.client === undefined) {
+    const ioredis = new Redis({
+      port: options.port,
+      host: "127.0.0.1",
+      retryStrategy: () => 50,
+      ...(options.socketTimeoutMs === undefined ? {} : { socketTimeout: options.socketTimeoutMs }),
+    });
+    ioredis.on("error", () => {});
+    client = ioredis;
+    closeClient = () => ioredis.disconnect();
+  } else {
+    const made = connectClient(options.client, options.port, { retryMs: 50 });
+    client = made.client;
+    closeClient = made.close;
+  }
   const clock = () => Date.now() + clockOffset;
   store = createRedisStore({ client, prefix: options.prefix, logger, now: clock, ...options.store });
   for (const [name, { tagGroups, ...profile }] of Object.entries(options.engines)) {
@@ -229,7 +239,7 @@ async function handle(command: WorkerCommand): Promise<unknown> {
     case "close":
       await Promise.all([...engines.values()].map((isr) => isr.close()));
       await store?.close();
-      client?.disconnect();
+      await closeClient?.();
       setImmediate(() => process.exit(0));
       return undefined;
   }

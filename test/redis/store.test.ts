@@ -1,4 +1,7 @@
 import { Cluster, Redis } from "ioredis";
+import { Redis as Ioredis6, Cluster as Ioredis6Cluster } from "ioredis6";
+import { createClient, createCluster } from "redis";
+import { createClient as createClient5, createCluster as createCluster5 } from "redis5";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { createIsr, type StoreEntry } from "../../src/index.js";
 import { encodeKey, namespacePrefix } from "../../src/key.js";
@@ -26,14 +29,31 @@ describe("createRedisStore options", () => {
   const client = new Redis({ lazyConnect: true });
   afterAll(() => client.disconnect());
 
-  it("takes an ioredis Redis or Cluster by type, and checks the client by shape", () => {
-    const typed: RedisStoreOptions[] = [{ client }, { client: new Cluster([], { lazyConnect: true }) }];
-    expect(typed).toHaveLength(2);
-    expect(() => createRedisStore({} as RedisStoreOptions)).toThrow(
-      /"client" must be an ioredis Redis or Cluster/,
-    );
+  it("takes ioredis 5 and 6 Redis or Cluster and node-redis 5 and 6 clients or clusters by type, and checks the client by shape", () => {
+    const rootNodes = [{ socket: { port: 1 } }];
+    const typed: RedisStoreOptions[] = [
+      { client },
+      { client: new Cluster([], { lazyConnect: true }) },
+      { client: new Ioredis6({ lazyConnect: true }) },
+      { client: new Ioredis6Cluster([], { lazyConnect: true }) },
+      { client: createClient() },
+      { client: createCluster({ rootNodes }) },
+      { client: createClient5() },
+      { client: createCluster5({ rootNodes }) },
+    ];
+    expect(typed).toHaveLength(8);
+    for (const { client: made } of typed.slice(2, 4)) (made as Ioredis6).disconnect();
+    // Either client is named, whatever is wrong.
+    const both =
+      /"client" must be an ioredis Redis or Cluster client, or a node-redis client \(createClient or createCluster\)/;
+    expect(() => createRedisStore({} as RedisStoreOptions)).toThrow(both);
     expect(() => createRedisStore({ client: { status: "ready" } } as unknown as RedisStoreOptions)).toThrow(
       /it has no get, call/,
+    );
+    const halfNodeRedis = { isOpen: false, sendCommand: async () => null };
+    expect(() => createRedisStore({ client: halfNodeRedis } as unknown as RedisStoreOptions)).toThrow(both);
+    expect(() => createRedisStore({ client: halfNodeRedis } as unknown as RedisStoreOptions)).toThrow(
+      /it has no duplicate, connect, subscribe/,
     );
   });
 

@@ -1,23 +1,31 @@
 import { Redis, type RedisOptions } from "ioredis";
 import { expect, vi } from "vitest";
-import { createRedisStore, type RedisStore, type RedisStoreOptions } from "../../src/stores/redis.js";
+import {
+  createRedisStore,
+  type RedisClientLike,
+  type RedisStore,
+  type RedisStoreOptions,
+} from "../../src/stores/redis.js";
 import type { CoordinateContext } from "../../src/stores/store.js";
+import { type ClientKind, type ClientOptions, connectClient } from "./clients.js";
 import type { RedisServer } from "./redis-server.js";
 
 const noop = () => {};
 const quiet = { debug: noop, info: noop, warn: noop, error: noop };
 
-export interface OpenStore {
+export interface OpenStore<C = Redis> {
   store: RedisStore;
-  client: Redis;
+  client: C;
 }
+
+type Connect<C, O> = (port: number, options: O) => { client: C & RedisClientLike; close(): Promise<void> };
 
 /**
  * Opens stores (each with its own client, like separate processes) and closes them all in
  * `closeAll`, so every test can leave its connections behind safely.
  */
-export function storeFactory() {
-  const opened: OpenStore[] = [];
+function factory<C, O>(connect: Connect<C, O>, defaults: O) {
+  const opened: { open: OpenStore<C>; close(): Promise<void> }[] = [];
   let counter = 0;
   return {
     /** A prefix no other test uses. */
@@ -25,24 +33,37 @@ export function storeFactory() {
     async open(
       server: RedisServer | number,
       options: Omit<RedisStoreOptions, "client"> = {},
-      clientOptions: RedisOptions = {},
+      clientOptions: O = defaults,
       waitAvailable = true,
-    ): Promise<OpenStore> {
+    ): Promise<OpenStore<C>> {
       const port = typeof server === "number" ? server : server.port;
-      const client = new Redis({ port, host: "127.0.0.1", ...clientOptions });
-      client.on("error", () => {});
+      const { client, close } = connect(port, clientOptions);
       // Quiet by default: the fail-open paths log on purpose.
       const store = createRedisStore({ client, logger: quiet, ...options });
-      opened.push({ store, client });
+      opened.push({ open: { store, client }, close });
       if (waitAvailable) await vi.waitFor(() => expect(store.available).toBe(true), { timeout: 5_000 });
       return { store, client };
     },
     async closeAll(): Promise<void> {
       const all = opened.splice(0);
-      await Promise.all(all.map(({ store }) => store.close()));
-      for (const { client } of all) client.disconnect();
+      await Promise.all(all.map(({ open }) => open.store.close()));
+      await Promise.all(all.map(({ close }) => close()));
     },
   };
+}
+
+/** Stores on ioredis 5 clients, which tests also use to look into Redis. */
+export function storeFactory() {
+  return factory((port, clientOptions: RedisOptions) => {
+    const client = new Redis({ port, host: "127.0.0.1", ...clientOptions });
+    client.on("error", () => {});
+    return { client, close: async () => client.disconnect() };
+  }, {});
+}
+
+/** Stores on clients of `kind`: for the suites that run once per supported client. */
+export function clientStoreFactory(kind: ClientKind) {
+  return factory((port, options: ClientOptions) => connectClient(kind, port, options), {});
 }
 
 /** Whether a store answered synchronously (a fresh local hit) rather than with a promise. */

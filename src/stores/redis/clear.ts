@@ -14,22 +14,17 @@ export async function clearPrefix(
   message: string,
   required: <T>(command: () => Promise<T>) => Promise<T>,
 ): Promise<void> {
-  const keyPrefix = client.options?.keyPrefix ?? "";
+  const keyPrefix = client.keyPrefix;
   const pattern = keys.pattern(keyPrefix);
-  const nodes = typeof client.nodes === "function" ? client.nodes("master") : [client];
-  for (const node of nodes) {
+  for (const node of await required(() => client.scanTargets())) {
     let cursor = "0";
     do {
       const at = cursor;
-      const [next, found] = (await required(() =>
-        node.call("scan", at, "MATCH", pattern, "COUNT", SCAN_COUNT),
-      )) as [string, string[]];
+      const [next, found] = await required(() => node.scan(at, pattern, SCAN_COUNT));
       cursor = next;
       // Through the client, which adds its keyPrefix (and routes each key to its slot on a Cluster).
-      await Promise.all(
-        found.map((raw) => required(() => client.call("unlink", raw.slice(keyPrefix.length)))),
-      );
+      await Promise.all(found.map((raw) => required(() => client.unlink(raw.slice(keyPrefix.length)))));
     } while (cursor !== "0");
   }
-  await required(() => client.call("publish", keys.channel, message));
+  await required(() => client.publish(keys.channel, message));
 }

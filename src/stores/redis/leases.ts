@@ -1,7 +1,8 @@
 import type { Log } from "../../log.js";
 import type { FetchPurpose, StoreEntry } from "../store.js";
+import { isReplyError } from "./client.js";
 import type { KeySpace } from "./keys.js";
-import { CommandNotSentError, isReplyError, type RedisLink } from "./link.js";
+import { CommandNotSentError, type RedisLink } from "./link.js";
 import { encodeMessage } from "./messages.js";
 import type { AcquireReply, Fence, Scripts } from "./scripts.js";
 

@@ -1,41 +1,55 @@
 import { IsrRedisTimeoutError } from "../../errors.js";
-import { withDeadline } from "../../fetch/deadline.js";
 import type { Log } from "../../log.js";
-import type { RedisConnection } from "./client.js";
-
-const TIMED_OUT = Symbol("timed out");
+import { isReplyError, type RedisConnection } from "./client.js";
 
 /**
- * Settles like `pending`, or rejects with `IsrRedisTimeoutError` once `ms` have passed: the
- * engine's `withDeadline`, plus one more turn of the event loop when the deadline passes.
- * Timers run before the poll phase, so on a loaded process a reply that already sits in the
- * socket would lose to the timer and count as an outage; `setImmediate` runs after the poll
- * phase, once that reply has been read, so it wins.
+ * Settles like `pending` (as soon as it does), or rejects with `IsrRedisTimeoutError` once
+ * `ms` have passed. The time counts from the end of the event-loop turn that sent the
+ * command: node-redis writes its commands then (in a setImmediate), and the time this process
+ * spends before a command leaves it says nothing about Redis. One more turn is given when
+ * the deadline passes: timers run before the poll phase, so on a loaded process a reply that
+ * already sits in the socket would lose to the timer and count as an outage; `setImmediate`
+ * runs after the poll phase, once that reply has been read, so it wins.
  */
 export function bounded<T>(pending: PromiseLike<T>, ms: number): Promise<T> {
-  let outcome: { ok: true; value: T } | { ok: false; error: unknown } | undefined;
-  pending.then(
-    (value) => {
-      outcome = { ok: true, value };
-    },
-    (error: unknown) => {
-      outcome = { ok: false, error };
-    },
-  );
-  return withDeadline(pending, ms, () => TIMED_OUT).catch(
-    (error: unknown) =>
-      new Promise<T>((resolve, reject) => {
-        if (error !== TIMED_OUT) {
-          reject(error);
-          return;
-        }
-        setImmediate(() => {
-          if (outcome === undefined) reject(new IsrRedisTimeoutError(ms));
-          else if (outcome.ok) resolve(outcome.value);
-          else reject(outcome.error);
-        });
-      }),
-  );
+  let settled = false;
+  /** When the turn that sent the command ended (undefined until then). */
+  let sentAt: number | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return new Promise<T>((resolve, reject) => {
+    pending.then(
+      (value) => {
+        settled = true;
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        settled = true;
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+    setImmediate(() => {
+      sentAt = performance.now();
+    });
+    const expire = () => {
+      if (settled) return;
+      // A turn that outlasted the deadline: the timer fires before the command was even sent.
+      if (sentAt === undefined) {
+        setImmediate(expire);
+        return;
+      }
+      const left = sentAt + ms - performance.now();
+      if (left > 0) {
+        timer = setTimeout(expire, left);
+        return;
+      }
+      setImmediate(() => {
+        if (!settled) reject(new IsrRedisTimeoutError(ms));
+      });
+    };
+    timer = setTimeout(expire, ms);
+  });
 }
 
 /** A command that was never sent: the first connection did not come up in time. */
@@ -44,11 +58,6 @@ export class CommandNotSentError extends Error {
     super("isr-plug: redis is not connected yet; the command was not sent");
     this.name = "CommandNotSentError";
   }
-}
-
-/** A Redis error reply: Redis answered, so it says nothing about Redis being reachable. */
-export function isReplyError(error: unknown): boolean {
-  return error instanceof Error && error.name === "ReplyError";
 }
 
 /** Statuses of a client whose first connection is being made. */
@@ -68,7 +77,7 @@ export interface LinkOptions {
 /**
  * The store's view of Redis health: per-command timeouts and a circuit breaker. A command
  * is only sent when the client is connected and the breaker closed, so nothing ever waits
- * in ioredis's offline queue; otherwise `run` answers `undefined` at once and the caller
+ * in a client's offline queue; otherwise `run` answers `undefined` at once and the caller
  * serves from the local tier or the origin. One exception: while the first connection is
  * being made, a command waits for it (at most `commandTimeoutMs`), so a process that just
  * started uses the fleet's entries instead of fetching its own. Going down and coming back
@@ -88,6 +97,7 @@ export class RedisLink {
   #closed = false;
   /** While the breaker is open: probes Redis every cooldown, so recovery does not wait for a request. */
   #probeTimer: ReturnType<typeof setInterval> | undefined;
+  #stopListening: () => void;
   /** Resolves when the first connection is ready. */
   #firstReady: Promise<void>;
   #resolveFirstReady!: () => void;
@@ -108,7 +118,7 @@ export class RedisLink {
     this.#firstReady = new Promise((resolve) => {
       this.#resolveFirstReady = resolve;
     });
-    client.on("ready", this.#onReady);
+    this.#stopListening = client.onReady(this.#onReady);
     if (client.status === "ready") {
       this.#everReady = true;
       this.#resolveFirstReady();
@@ -122,14 +132,14 @@ export class RedisLink {
 
   close(): void {
     this.#closed = true;
-    this.#client.removeListener("ready", this.#onReady);
+    this.#stopListening();
     this.#resolveFirstReady();
     this.#stopProbing();
   }
 
   /** Probes Redis (a PING through the breaker) when the breaker lets one through. */
   probe(): void {
-    this.run(() => this.#client.call("PING"))?.catch(() => {});
+    this.run(() => this.#client.ping())?.catch(() => {});
   }
 
   #stopProbing(): void {

@@ -33,9 +33,9 @@ export const HEARD_WITHIN_HEARTBEATS = 4;
 /** Options of `createRedisStore`. */
 export interface RedisStoreOptions {
   /**
-   * Your ioredis `Redis` or `Cluster` client. The store uses it for commands and never
-   * closes it; it creates one extra connection (`client.duplicate()`) for pub/sub, which
-   * `store.close()` closes.
+   * Your client: an ioredis (v5, v6) `Redis` or `Cluster`, or a node-redis (v5, v6) client
+   * or cluster (connected by you). The store uses it for commands and never closes it; it
+   * creates one extra connection (`client.duplicate()`) for pub/sub, which `store.close()` closes.
    */
   client: RedisClientLike;
   /**

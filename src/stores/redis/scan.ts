@@ -65,9 +65,9 @@ function storeKeyOf(redisKey: string, prefix: string): string | undefined {
 export async function scanEntries(deps: ScanDeps, options: ScanEntriesOptions): Promise<EntryScan> {
   const { client, prefix } = deps;
   const maxCalls = options.maxScanCalls ?? DEFAULT_MAX_SCAN_CALLS;
-  const keyPrefix = client.options?.keyPrefix ?? "";
+  const keyPrefix = client.keyPrefix;
   const pattern = `${(keyPrefix + prefix).replace(GLOB_SPECIAL, "\\$&")}{${escapeForTag(options.storeKeyPrefix).replace(GLOB_SPECIAL, "\\$&")}*`;
-  const nodes = typeof client.nodes === "function" ? client.nodes("master") : [client];
+  const nodes = await deps.run(() => client.scanTargets());
   const found: string[] = [];
   let truncated = false;
   for (const node of nodes) {
@@ -79,9 +79,7 @@ export async function scanEntries(deps: ScanDeps, options: ScanEntriesOptions): 
         break;
       }
       const at = cursor;
-      const [next, keys] = (await deps.run(() =>
-        node.call("scan", at, "MATCH", pattern, "COUNT", SCAN_COUNT),
-      )) as [string, string[]];
+      const [next, keys] = await deps.run(() => node.scan(at, pattern, SCAN_COUNT));
       calls++;
       cursor = next;
       for (const raw of keys) {

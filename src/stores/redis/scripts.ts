@@ -1,4 +1,4 @@
-import type { RedisConnection } from "./client.js";
+import type { LuaScript, RedisConnection } from "./client.js";
 
 /**
  * The fleet's Lua scripts (see docs/fleet-protocol.md), each with a typed wrapper: named
@@ -183,7 +183,6 @@ export const SCRIPT_COMMANDS = {
 } as const;
 
 type ScriptName = keyof typeof SCRIPT_COMMANDS;
-type ScriptCall = (...args: string[]) => Promise<unknown>;
 
 /**
  * What a write without the lease is checked against: the key's fence as the fetch started.
@@ -280,23 +279,24 @@ const WRITE_REPLIES: Record<number, WriteReply> = {
   3: "overtaken",
 };
 
-/** The store's scripts, registered on the client once (ioredis then runs them by EVALSHA). */
+const SCRIPTS = Object.fromEntries(
+  (Object.keys(SCRIPT_COMMANDS) as ScriptName[]).map((name) => [
+    name,
+    { ...SCRIPT_COMMANDS[name], lua: LUA[name] },
+  ]),
+) as Record<ScriptName, LuaScript>;
+
+/** The store's scripts, run through the connection (by EVALSHA, falling back to EVAL). */
 export class Scripts {
   readonly #client: RedisConnection;
 
   constructor(client: RedisConnection) {
     this.#client = client;
-    for (const name of Object.keys(SCRIPT_COMMANDS) as ScriptName[]) {
-      const { name: command, numberOfKeys } = SCRIPT_COMMANDS[name];
-      client.defineCommand(command, { numberOfKeys, lua: LUA[name] });
-    }
+    client.define(Object.values(SCRIPTS));
   }
 
   #run(name: ScriptName, args: (string | number)[]): Promise<unknown> {
-    const call = (this.#client as unknown as Record<string, ScriptCall>)[
-      SCRIPT_COMMANDS[name].name
-    ] as ScriptCall;
-    return call.apply(this.#client, args.map(String));
+    return this.#client.script(SCRIPTS[name], args.map(String));
   }
 
   async acquire(a: AcquireArgs): Promise<AcquireReply> {

@@ -162,7 +162,7 @@ class FleetStore implements RedisStore {
       options.heartbeatMs,
     );
     // A lazyConnect client would otherwise wait for a first command we never send.
-    if (this.#client.status === "wait") this.#client.connect().catch(() => {});
+    this.#client.start();
   }
 
   get available(): boolean {
@@ -282,6 +282,7 @@ class FleetStore implements RedisStore {
     this.#report.close();
     this.#changed();
     await this.#subscriber.close();
+    this.#client.release();
   }
 
   // The inspector's fleet view; everything about it lives in scan.ts.
@@ -294,7 +295,7 @@ class FleetStore implements RedisStore {
 
   /** A write of a few bytes, to learn whether Redis takes writes again. */
   #probeWrites(): void {
-    const probe = this.#link.run(() => this.#client.call("set", this.#keys.probe, "1", "PX", "1000"));
+    const probe = this.#link.run(() => this.#client.set(this.#keys.probe, "1", 1000));
     // A refused probe changes nothing: writes are failing already.
     probe?.then(
       () => this.#report.took(),

@@ -1,4 +1,4 @@
-import type { RedisConnection } from "./client.js";
+import type { PubSubConnection, PubSubEvents, RedisConnection } from "./client.js";
 import { bounded } from "./link.js";
 
 export interface SubscriberEvents {
@@ -21,14 +21,14 @@ const QUIT_TIMEOUT_MS = 1_000;
 const HANDSHAKING = new Set(["connect", "ready"]);
 
 /**
- * The store's own pub/sub connection (`client.duplicate()`), subscribed to the channel on
- * every (re)connection. `active` is true only while the subscription is confirmed, because
+ * The store's own pub/sub connection (a duplicate of the client), subscribed to the channel
+ * on every (re)connection. `active` is true only while the subscription is confirmed, because
  * only then can the local tier trust that it hears about every change.
  *
  * A connection can die without a FIN or RST (a NAT or load balancer forgetting an idle
- * flow): every `heartbeatMs` the subscription is renewed (SUBSCRIBE again, answered on the
- * subscriber connection itself, also on a Cluster). Its answer comes after every message
- * published before it, so it confirms delivery up to its sending. A heartbeat unanswered for
+ * flow): every `heartbeatMs` a heartbeat makes a round trip on the subscriber connection
+ * itself (see PubSubConnection.heartbeat). Its answer comes after every message published
+ * before it, so it confirms delivery up to its sending. A heartbeat unanswered for
  * two periods, or a handshake stuck as long, retires the connection for a new one.
  */
 export class Subscriber {
@@ -37,24 +37,26 @@ export class Subscriber {
   readonly #events: SubscriberEvents;
   readonly #heartbeatMs: number;
   readonly #timer: ReturnType<typeof setInterval>;
-  #connection!: RedisConnection;
+  #connection!: PubSubConnection;
   #active = false;
   #closed = false;
   /** Sending time of the heartbeat awaiting its answer. */
   #pending: number | undefined;
   /** When the current connection was opened or last lost: a handshake older than two periods is stuck. */
   #since = 0;
-  readonly #onReady = () => this.#subscribe();
-  /** A (re)connection's handshake starts: its time counts from here, not from the loss. */
-  readonly #onConnect = () => {
-    this.#since = performance.now();
-  };
-  readonly #onClose = () => {
-    this.#since = performance.now();
-    this.#lost("closed");
-  };
-  readonly #onMessage = (channel: string, text: string) => {
-    if (channel === this.#channel && !this.#closed) this.#events.message(text);
+  readonly #connectionEvents: PubSubEvents = {
+    ready: () => this.#subscribe(),
+    /** A (re)connection's handshake starts: its time counts from here, not from the loss. */
+    connect: () => {
+      this.#since = performance.now();
+    },
+    close: () => {
+      this.#since = performance.now();
+      this.#lost("closed");
+    },
+    message: (text) => {
+      if (!this.#closed) this.#events.message(text);
+    },
   };
 
   constructor(client: RedisConnection, channel: string, events: SubscriberEvents, heartbeatMs: number) {
@@ -72,42 +74,23 @@ export class Subscriber {
   }
 
   #open(): void {
-    // This class subscribes on every "ready" itself. ioredis's own re-subscription after a
-    // reconnection leaves its promise unhandled: a connection lost again before the answer
-    // would crash the process (an unhandled rejection). A Cluster re-subscribes on a
-    // connection of its own, and handles it.
-    const connection =
-      typeof this.#client.nodes === "function"
-        ? this.#client.duplicate()
-        : this.#client.duplicate({ autoResubscribe: false });
-    this.#connection = connection;
     this.#since = performance.now();
     this.#pending = undefined;
-    // ioredis prints unhandled "error" events; the connection state is what matters here.
-    connection.on("error", noop);
-    connection.on("connect", this.#onConnect);
-    connection.on("ready", this.#onReady);
-    connection.on("close", this.#onClose);
-    connection.on("message", this.#onMessage as (...args: never[]) => void);
-    if (connection.status === "wait") connection.connect().catch(noop);
-    else if (connection.status === "ready") this.#subscribe();
+    const connection = this.#client.openSubscriber(this.#channel, this.#connectionEvents);
+    this.#connection = connection;
+    if (connection.status === "ready") this.#subscribe();
   }
 
-  /** Lets go of the current connection (it keeps its error listener) and opens a new one. */
+  /** Lets go of the current connection (it tells nothing more) and opens a new one. */
   #replace(): void {
-    const old = this.#connection;
-    old.removeListener("connect", this.#onConnect);
-    old.removeListener("ready", this.#onReady);
-    old.removeListener("close", this.#onClose);
-    old.removeListener("message", this.#onMessage as (...args: never[]) => void);
-    old.disconnect();
+    this.#connection.disconnect();
     this.#lost("silent");
     this.#open();
   }
 
   #subscribe(): void {
     const connection = this.#connection;
-    connection.subscribe(this.#channel).then(() => {
+    connection.subscribe().then(() => {
       if (this.#closed || this.#active || connection !== this.#connection || connection.status !== "ready")
         return;
       this.#active = true;
@@ -131,7 +114,7 @@ export class Subscriber {
     const connection = this.#connection;
     const sentAt = now;
     this.#pending = sentAt;
-    connection.subscribe(this.#channel).then(() => {
+    connection.heartbeat().then(() => {
       if (connection !== this.#connection || this.#pending !== sentAt) return;
       this.#pending = undefined;
       if (this.#active && !this.#closed) this.#events.confirmed(sentAt);
@@ -151,10 +134,6 @@ export class Subscriber {
     this.#active = false;
     clearInterval(this.#timer);
     const connection = this.#connection;
-    connection.removeListener("connect", this.#onConnect);
-    connection.removeListener("ready", this.#onReady);
-    connection.removeListener("close", this.#onClose);
-    connection.removeListener("message", this.#onMessage as (...args: never[]) => void);
     try {
       await bounded(connection.quit(), QUIT_TIMEOUT_MS);
     } catch {

@@ -1,9 +1,10 @@
 import type { Log } from "../../log.js";
 import type { StoreEntry } from "../store.js";
+import { isReplyError } from "./client.js";
 import { encodeEntry, type RedisSerializer } from "./codec.js";
 import type { KeySpace } from "./keys.js";
 import type { WritePermit } from "./leases.js";
-import { isReplyError, type RedisLink } from "./link.js";
+import type { RedisLink } from "./link.js";
 import type { LocalTier, Ticket } from "./local-tier.js";
 import { encodeMessage } from "./messages.js";
 import type { Scripts, WriteReply } from "./scripts.js";
