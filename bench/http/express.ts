@@ -1,5 +1,5 @@
 import type { Server } from "node:http";
-import express, { type Request } from "express";
+import express, { type Request, type RequestHandler } from "express";
 import { isrPlug } from "../../src/adapters/express.js";
 import { createMemoryStore } from "../../src/index.js";
 import type { Settings } from "../lib/workload.js";
@@ -19,9 +19,12 @@ import {
 
 type WithSettings = Request & { settings?: Settings };
 
-/** Express 5 with its defaults. The hook variant is an async middleware awaiting the peer. */
-export async function start(variant: Variant): Promise<RunningApp> {
-  const app = express();
+/**
+ * The middleware a variant adds: none for the bare app, an async middleware awaiting the peer
+ * for a hook, isr-plug's own middleware for `plug`. Also called directly, with stub req/res,
+ * by bench/scenarios/middleware-child.ts.
+ */
+export async function middlewareOf(variant: Variant): Promise<RequestHandler | undefined> {
   const peer = peerOf(variant);
   if (peer !== undefined) {
     const cache = await (await loadPeer(peer)).create({
@@ -30,27 +33,32 @@ export async function start(variant: Variant): Promise<RunningApp> {
       staleTtlMs: STALE_TTL_MS,
       max: 10_000,
     });
-    app.use(async (req, _res, next) => {
+    return async (req, _res, next) => {
       (req as WithSettings).settings = cache.valueOf(
         await cache.get(tenantOf(req.headers[TENANT_HEADER])),
       ) as Settings;
       next();
-    });
-  } else if (variant === "plug") {
-    app.use(
-      isrPlug<Settings, string>({
-        fetch: (tenant) => origin(tenant),
-        extract: (req) => tenantOf(req.headers[TENANT_HEADER]),
-        cacheKey: (req) => tenantOf(req.headers[TENANT_HEADER]),
-        apply: (req, _res, value) => {
-          (req as WithSettings).settings = value;
-        },
-        ttlMs: TTL_MS,
-        staleTtlMs: STALE_TTL_MS,
-        store: createMemoryStore(),
-      }),
-    );
+    };
   }
+  if (variant !== "plug") return undefined;
+  return isrPlug<Settings, string>({
+    fetch: (tenant) => origin(tenant),
+    extract: (req) => tenantOf(req.headers[TENANT_HEADER]),
+    cacheKey: (req) => tenantOf(req.headers[TENANT_HEADER]),
+    apply: (req, _res, value) => {
+      (req as WithSettings).settings = value;
+    },
+    ttlMs: TTL_MS,
+    staleTtlMs: STALE_TTL_MS,
+    store: createMemoryStore(),
+  });
+}
+
+/** Express 5 with its defaults and the variant's middleware. */
+export async function start(variant: Variant): Promise<RunningApp> {
+  const app = express();
+  const middleware = await middlewareOf(variant);
+  if (middleware !== undefined) app.use(middleware);
   app.get("/settings", (req, res) => {
     res.json(answer((req as WithSettings).settings));
   });

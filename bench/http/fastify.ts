@@ -56,6 +56,7 @@ export async function start(variant: Variant): Promise<RunningApp> {
       },
       ttlMs: TTL_MS,
       staleTtlMs: STALE_TTL_MS,
+      namespace: "bench-settings",
       store: redis?.store ?? createMemoryStore(),
     });
   }

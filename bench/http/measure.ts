@@ -1,8 +1,8 @@
+import { max, median, min } from "simple-statistics";
 import { Child } from "../lib/child.js";
 import { config } from "../lib/config.js";
 import type { Pinning } from "../lib/cpus.js";
-import { median } from "../lib/stats.js";
-import { fixed, markdownTable, ratio, signed, thousands } from "../lib/table.js";
+import { fixed, ratio, signed, spread, table, thousands } from "../lib/format.js";
 import type { Variant } from "./app.js";
 import type { LoadResult } from "./load.js";
 import type { CpuReading } from "./server.js";
@@ -127,6 +127,17 @@ export async function measurePlan(
   return results;
 }
 
+/**
+ * Server CPU added over the bare app, pass by pass (the passes of a plan run side by side, so
+ * pass i of a variant is compared with pass i of the bare app): median and min–max.
+ */
+export function addedOverBare(result: VariantResult, bare: VariantResult | undefined) {
+  const added = result.passes.map(
+    (pass, index) => pass.cpuUsPerRequest - (bare?.passes[index]?.cpuUsPerRequest ?? Number.NaN),
+  );
+  return { median: median(added), min: min(added), max: max(added) };
+}
+
 /** One table per framework; ratios against the bare app and against `reference` when present. */
 export function httpTable(
   results: readonly VariantResult[],
@@ -134,7 +145,7 @@ export function httpTable(
 ): string {
   const bare = results.find((r) => r.variant === "bare");
   const base = results.find((r) => r.variant === reference.variant);
-  return markdownTable(
+  return table(
     [
       "variant",
       "req/s",
@@ -143,22 +154,28 @@ export function httpTable(
       "server CPU µs/req",
       "min–max",
       "added µs/req",
+      "added: min–max of passes",
       "server busy",
       "p99 ms",
       "failed",
     ],
-    results.map((r) => [
-      r.label,
-      thousands(r.requestsPerSecond),
-      ratio(r.requestsPerSecond / (bare?.requestsPerSecond ?? Number.NaN)),
-      ratio(r.requestsPerSecond / (base?.requestsPerSecond ?? Number.NaN)),
-      fixed(r.cpuUsPerRequest, 1),
-      `${fixed(Math.min(...r.passes.map((p) => p.cpuUsPerRequest)), 0)}–${fixed(Math.max(...r.passes.map((p) => p.cpuUsPerRequest)), 0)}`,
-      r.variant === "bare" ? "—" : signed(r.cpuUsPerRequest - (bare?.cpuUsPerRequest ?? Number.NaN), 1),
-      `${fixed(median(r.passes.map((p) => p.busyPercent)), 0)} %`,
-      fixed(median(r.passes.map((p) => p.latencyP99Ms)), 1),
-      String(r.passes.reduce((sum, p) => sum + p.failures, 0)),
-    ]),
-    ["left", "right", "right", "right", "right", "right", "right", "right", "right", "right"],
+    results.map((r) => {
+      const cpu = r.passes.map((p) => p.cpuUsPerRequest);
+      const added = addedOverBare(r, bare);
+      return [
+        r.label,
+        thousands(r.requestsPerSecond),
+        ratio(r.requestsPerSecond / (bare?.requestsPerSecond ?? Number.NaN)),
+        ratio(r.requestsPerSecond / (base?.requestsPerSecond ?? Number.NaN)),
+        fixed(r.cpuUsPerRequest, 1),
+        spread(fixed(min(cpu), 0), fixed(max(cpu), 0)),
+        r.variant === "bare" ? "—" : signed(added.median, 1),
+        r.variant === "bare" ? "—" : `${signed(added.min, 1)} to ${signed(added.max, 1)}`,
+        `${fixed(median(r.passes.map((p) => p.busyPercent)), 0)} %`,
+        fixed(median(r.passes.map((p) => p.latencyP99Ms)), 1),
+        String(r.passes.reduce((sum, p) => sum + p.failures, 0)),
+      ];
+    }),
+    ["left", "right", "right", "right", "right", "right", "right", "right", "right", "right", "right"],
   );
 }

@@ -4,7 +4,6 @@
  * counts every thread of the process (GC helpers included), which req/s on loopback hides.
  */
 import { reportResult, serveRequests } from "../lib/ipc.js";
-import { Sampling } from "../lib/sampling.js";
 import type { RunningApp, Variant } from "./app.js";
 
 export interface CpuReading {
@@ -18,7 +17,6 @@ if (!/^[a-z]+$/.test(framework)) throw new Error(`bad framework ${JSON.stringify
 const { start } = (await import(`./${framework}.ts`)) as { start: (variant: Variant) => Promise<RunningApp> };
 const app = await start(variant as Variant);
 
-let sampling: Sampling | undefined;
 let since = process.cpuUsage();
 let startedAt = performance.now();
 serveRequests(
@@ -31,12 +29,6 @@ serveRequests(
       const used = process.cpuUsage(since);
       return { userUs: used.user, systemUs: used.system, elapsedMs: performance.now() - startedAt };
     },
-    // bench/profile.ts samples the measured window only.
-    "profile-start": async (intervalUs) => {
-      sampling = new Sampling();
-      await sampling.start(intervalUs as number);
-    },
-    "profile-stop": (file) => sampling?.stop(file as string),
   },
   () => app.close(),
 );

@@ -1,5 +1,5 @@
+import { quantile } from "simple-statistics";
 import type { PeerCache } from "../peers/types.js";
-import { percentile } from "./stats.js";
 import { type Settings, sleep } from "./workload.js";
 
 export interface BurstResult {
@@ -51,8 +51,8 @@ export async function burst(
   const oldVersion = Math.min(...versions.filter((version) => !Number.isNaN(version)));
   return {
     fetches: fetchesOf() - before,
-    p50Ms: percentile(latencies, 50),
-    p99Ms: percentile(latencies, 99),
+    p50Ms: quantile(latencies, 0.5),
+    p99Ms: quantile(latencies, 0.99),
     maxMs: Math.max(...latencies),
     servedOld: versions.filter((version) => version === oldVersion).length,
     errors,

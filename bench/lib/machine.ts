@@ -1,11 +1,13 @@
 import { readFileSync } from "node:fs";
-import { availableParallelism } from "node:os";
+import { availableParallelism, loadavg } from "node:os";
 
 export interface Machine {
   node: string;
   cpuModel: string;
   cores: number;
   platform: string;
+  /** 1, 5 and 15-minute load averages: other processes sharing the cores move every timing. */
+  loadAverage: string;
 }
 
 /** What the tables ran on, from /proc/cpuinfo where there is one. */
@@ -22,5 +24,8 @@ export function describeMachine(): Machine {
     cpuModel,
     cores: availableParallelism(),
     platform: `${process.platform} ${process.arch}`,
+    loadAverage: loadavg()
+      .map((load) => load.toFixed(2))
+      .join(" / "),
   };
 }

@@ -29,6 +29,7 @@ const isr = createIsr<unknown, void>({
   },
   ttlMs: Number(ttlMsText),
   staleTtlMs: 60_000,
+  namespace: "bench-settings",
   store: redis?.store ?? createMemoryStore(),
 });
 const cache = {

@@ -18,6 +18,8 @@ export const peer: Peer = {
       fetch: (_extracted, { key }) => fetch(key as string),
       ttlMs,
       staleTtlMs,
+      // A store shared by processes needs a name for the data.
+      namespace: "bench-settings",
       store: redis.store,
     });
     return {

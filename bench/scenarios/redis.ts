@@ -3,7 +3,7 @@ import type { BurstResult } from "../lib/burst.js";
 import { Child } from "../lib/child.js";
 import { config } from "../lib/config.js";
 import { choosePinning } from "../lib/cpus.js";
-import { fixed, markdownTable } from "../lib/table.js";
+import { fixed, table } from "../lib/format.js";
 import { sleep } from "../lib/workload.js";
 import { dropPrefix, REDIS_URL, redisUnavailable, runPrefix } from "../redis/connect.js";
 import type { BurstRequest } from "../redis/fleet-child.js";
@@ -33,7 +33,8 @@ interface FleetRun {
  */
 async function fleet(store: "memory" | "redis", log: (line: string) => void): Promise<FleetRun> {
   const { processes } = config.redis;
-  const { concurrency, fetchMs, ttlMs } = config.stampede;
+  const { fetchMs, ttlMs } = config.stampede;
+  const { concurrency } = config.redis;
   const prefix = runPrefix();
   const children = Array.from(
     { length: processes },
@@ -61,11 +62,11 @@ async function fleet(store: "memory" | "redis", log: (line: string) => void): Pr
 }
 
 function fleetTable(runs: readonly FleetRun[]): string {
-  const perProcess = Math.ceil(config.stampede.concurrency / config.redis.processes);
+  const perProcess = Math.ceil(config.redis.concurrency / config.redis.processes);
   const sum = (bursts: readonly BurstResult[], pick: (b: BurstResult) => number) =>
     bursts.reduce((total, b) => total + pick(b), 0);
   const worst = (bursts: readonly BurstResult[]) => Math.max(...bursts.map((b) => b.p99Ms));
-  return markdownTable(
+  return table(
     [
       "store",
       "cold: fetches (per process)",
@@ -99,7 +100,7 @@ export const redis: Scenario = {
     const sections: string[] = [];
     const data: Record<string, unknown> = { redis: REDIS_URL };
     const references = [{ name: "isr-plug", label: "memory store" }];
-    for (const keys of config.throughput.keyCounts) {
+    for (const keys of config.redis.keyCounts) {
       const rows = await measureThroughput(
         CONTENDERS,
         keys,
@@ -131,7 +132,8 @@ export const redis: Scenario = {
     );
     const runs = [await fleet("memory", log), await fleet("redis", log)];
     data.fleet = runs;
-    const { concurrency, fetchMs, ttlMs } = config.stampede;
+    const { fetchMs, ttlMs } = config.stampede;
+    const { concurrency } = config.redis;
     sections.push(
       `#### Fleet of ${config.redis.processes} processes: ${concurrency.toLocaleString("en-US")} concurrent gets of one key ` +
         `spread over them, fetch ${fetchMs} ms\n\nCold, then stale once the ttl (${ttlMs} ms) has passed; fetches ` +

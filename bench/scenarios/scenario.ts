@@ -1,3 +1,4 @@
+import type { Chart } from "../lib/chart.js";
 import type { Peer } from "../peers/types.js";
 
 export interface ScenarioContext {
@@ -11,6 +12,8 @@ export interface ScenarioResult {
   markdown: string;
   /** Everything measured, for bench/results/*.json. */
   data: unknown;
+  /** Curves drawn as SVG next to the JSON results. */
+  charts?: Chart[];
 }
 
 export interface Scenario {

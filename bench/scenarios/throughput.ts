@@ -1,7 +1,8 @@
+import { max, median, min } from "simple-statistics";
+import type { Chart } from "../lib/chart.js";
 import { runChild } from "../lib/child.js";
 import { config } from "../lib/config.js";
-import { max, median, min } from "../lib/stats.js";
-import { type Align, markdownTable, millions, ratio } from "../lib/table.js";
+import { type Align, count, millions, ratio, spread, table } from "../lib/format.js";
 import type { Scenario, ScenarioResult } from "./scenario.js";
 import type { ThroughputSample } from "./throughput-child.js";
 
@@ -24,8 +25,32 @@ export interface Row {
   ratios: Record<string, number>;
 }
 
+/** Which child measures a contender, and how: the fresh-hit loop unless a scenario brings its own. */
+export interface Measurement {
+  script: string;
+  args: (contender: Contender) => string[];
+  /** Throws when a sample shows the measurement was not what it claims (e.g. a miss among the hits). */
+  check: (contender: Contender, sample: ThroughputSample) => void;
+  label: string;
+}
+
+export function freshHits(keys: number): Measurement {
+  const { warmupMs, measureMs } = config.throughput;
+  return {
+    script: "bench/scenarios/throughput-child.ts",
+    args: (contender) => [contender.spec, String(keys), String(warmupMs), String(measureMs)],
+    check: (contender, sample) => {
+      if (sample.fetches !== keys)
+        throw new Error(
+          `${contender.name}: ${sample.fetches} fetches for ${keys} keys: not all measured gets were fresh hits`,
+        );
+    },
+    label: `${count(keys)} key(s)`,
+  };
+}
+
 /** The contenders in round `round`'s order: each round starts one later, so none is always first. */
-function rotate<T>(items: readonly T[], round: number): T[] {
+export function rotate<T>(items: readonly T[], round: number): T[] {
   const shift = round % items.length;
   return [...items.slice(shift), ...items.slice(0, shift)];
 }
@@ -36,29 +61,21 @@ export async function measureThroughput(
   keys: number,
   references: readonly string[],
   log: (line: string) => void,
+  measurement: Measurement = freshHits(keys),
+  rounds: number = config.throughput.rounds,
 ): Promise<Row[]> {
-  const { rounds, warmupMs, measureMs } = config.throughput;
   const samples = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
   for (let round = 0; round < rounds; round++) {
     for (const contender of rotate(contenders, round)) {
-      const sample = await runChild<ThroughputSample>("bench/scenarios/throughput-child.ts", [
-        contender.spec,
-        String(keys),
-        String(warmupMs),
-        String(measureMs),
-      ]);
-      if (sample.fetches !== keys) {
-        throw new Error(
-          `${contender.name}: ${sample.fetches} fetches for ${keys} keys: not all measured gets were fresh hits`,
-        );
-      }
+      const sample = await runChild<ThroughputSample>(measurement.script, measurement.args(contender));
+      measurement.check(contender, sample);
       samples.get(contender.name)?.push(sample.opsPerSecond);
       log(
-        `  round ${round + 1}/${rounds} ${contender.name} ${keys} key(s): ${millions(sample.opsPerSecond)} ops/s`,
+        `  round ${round + 1}/${rounds} ${contender.name} ${measurement.label}: ${millions(sample.opsPerSecond)} ops/s`,
       );
     }
   }
-  const medianOf = (name: string) => median(samples.get(name) ?? []);
+  const medianOf = (name: string) => median(samples.get(name) ?? [Number.NaN]);
   return contenders.map((contender) => {
     const ops = medianOf(contender.name);
     return {
@@ -68,7 +85,11 @@ export async function measureThroughput(
       keys,
       samples: samples.get(contender.name) ?? [],
       medianOpsPerSecond: ops,
-      ratios: Object.fromEntries(references.map((reference) => [reference, ops / medianOf(reference)])),
+      ratios: Object.fromEntries(
+        references
+          .filter((reference) => samples.has(reference))
+          .map((reference) => [reference, ops / medianOf(reference)]),
+      ),
     };
   });
 }
@@ -77,7 +98,7 @@ export function throughputTable(
   rows: readonly Row[],
   references: readonly { name: string; label: string }[],
 ): string {
-  return markdownTable(
+  return table(
     ["library", "call", "version", "ops/s (median)", ...references.map((r) => `× ${r.label}`), "min–max"],
     rows.map((row) => [
       row.peer,
@@ -85,7 +106,7 @@ export function throughputTable(
       row.version,
       millions(row.medianOpsPerSecond),
       ...references.map((r) => ratio(row.ratios[r.name] ?? Number.NaN)),
-      `${millions(min(row.samples))}–${millions(max(row.samples))}`,
+      spread(millions(min(row.samples)), millions(max(row.samples))),
     ]),
     ["left", "left", "left", "right", ...references.map((): Align => "right"), "right"],
   );
@@ -105,25 +126,72 @@ const REFERENCES = [
   { name: "lru-cache", label: "lru-cache" },
 ];
 
+/** The libraries drawn on every scaling curve: isr-plug, the library it is measured against, and the floor. */
+export const SCALING_PEERS: readonly string[] = ["floor", "isr-plug", "lru-cache"];
+
+export function throughputChart(rows: readonly Row[]): Chart {
+  return {
+    file: "throughput",
+    title: "Awaited fresh-hit get: throughput by key count",
+    xLabel: "keys (random order)",
+    yLabel: "M ops/s (median)",
+    yLog: true,
+    series: SCALING_PEERS.map((peer) => ({
+      name: peer,
+      points: rows
+        .filter((row) => row.peer === peer)
+        .map((row) => ({ x: row.keys, y: row.medianOpsPerSecond / 1e6 })),
+    })),
+  };
+}
+
+/** The ratio table of the curve: isr-plug over lru-cache and over the floor at every key count. */
+function scalingTable(rows: readonly Row[]): string {
+  const keyCounts = [...new Set(rows.map((row) => row.keys))];
+  const isr = (keys: number) => rows.find((row) => row.keys === keys && row.peer === "isr-plug");
+  return table(
+    ["keys", ...SCALING_PEERS.map((peer) => `${peer} M ops/s`), "isr-plug × lru-cache", "isr-plug × floor"],
+    keyCounts.map((keys) => [
+      count(keys),
+      ...SCALING_PEERS.map((peer) =>
+        millions(
+          rows.find((row) => row.keys === keys && row.peer === peer)?.medianOpsPerSecond ?? Number.NaN,
+        ),
+      ),
+      ratio(isr(keys)?.ratios["lru-cache"] ?? Number.NaN),
+      ratio(isr(keys)?.ratios.floor ?? Number.NaN),
+    ]),
+    ["right", ...SCALING_PEERS.map((): Align => "right"), "right", "right"],
+  );
+}
+
 export const throughput: Scenario = {
   name: "throughput",
   async run({ peers, log }): Promise<ScenarioResult> {
     const sections: string[] = [];
-    const data: Record<string, Row[]> = {};
-    const contenders = peers.map((peer) => ({ spec: peer.name, ...peer }));
+    const rows: Row[] = [];
+    const all = peers.map((peer) => ({ spec: peer.name, ...peer }));
     for (const keys of config.throughput.keyCounts) {
-      const rows = await measureThroughput(
+      const everyPeer = config.throughput.allPeersAt.includes(keys);
+      const contenders = everyPeer ? all : all.filter((c) => SCALING_PEERS.includes(c.name));
+      const measured = await measureThroughput(
         contenders,
         keys,
         REFERENCES.map((r) => r.name),
         log,
       );
-      data[`keys${keys}`] = rows;
+      rows.push(...measured);
+      if (!everyPeer) continue;
       const label = keys === 1 ? "1 hot key" : `${keys.toLocaleString("en-US")} keys in random order`;
-      sections.push(
-        `### (a) Awaited fresh-hit get, ${label}\n\n${throughputMethod()}\n\n${throughputTable(rows, REFERENCES)}`,
-      );
+      sections.push(`#### ${label}, every library\n\n${throughputTable(measured, REFERENCES)}`);
     }
-    return { markdown: sections.join("\n\n"), data };
+    return {
+      markdown:
+        `### (a) Awaited fresh-hit get\n\n${throughputMethod()} Keys are read in a seeded random ` +
+        "sequence of 65,536 reads, or as many reads as keys (rounded up to a power of two), repeated.\n\n" +
+        `#### Scaling: ${SCALING_PEERS.join(", ")}\n\n${scalingTable(rows)}\n\n${sections.join("\n\n")}`,
+      data: rows,
+      charts: [throughputChart(rows)],
+    };
   },
 };

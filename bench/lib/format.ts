@@ -1,26 +1,14 @@
-/** Markdown tables that read well both raw in a terminal and rendered. */
+/** Tables (markdown-table, aligned so they read well raw in a terminal too) and number formats. */
+import { markdownTable } from "markdown-table";
 
 export type Align = "left" | "right";
 
-export function markdownTable(
+export function table(
   headers: readonly string[],
   rows: readonly (readonly string[])[],
   align?: readonly Align[],
 ): string {
-  const widths = headers.map((header, column) =>
-    Math.max(3, header.length, ...rows.map((row) => (row[column] ?? "").length)),
-  );
-  const pad = (text: string, column: number): string => {
-    const width = widths[column] as number;
-    return align?.[column] === "right" ? text.padStart(width) : text.padEnd(width);
-  };
-  const line = (cells: readonly string[]): string =>
-    `| ${cells.map((cell, column) => pad(cell, column)).join(" | ")} |`;
-  const rule = widths.map((width, column) => {
-    const dashes = "-".repeat(width);
-    return align?.[column] === "right" ? `${dashes.slice(1)}:` : dashes;
-  });
-  return [line(headers), `| ${rule.join(" | ")} |`, ...rows.map((row) => line(row))].join("\n");
+  return markdownTable([headers, ...rows], { align: align?.map((side) => (side === "right" ? "r" : "l")) });
 }
 
 /** 5_900_000 → "5.90 M", 870_000 → "0.87 M": the unit the issue's figures use. */
@@ -46,4 +34,16 @@ export function signed(value: number, digits: number): string {
 
 export function thousands(value: number): string {
   return Number.isFinite(value) ? Math.round(value).toLocaleString("en-US") : "n/a";
+}
+
+/** 1 → "1", 10000 → "10k", 1000000 → "1M": axis labels and table headers. */
+export function count(value: number): string {
+  if (value >= 1e6 && value % 1e6 === 0) return `${value / 1e6}M`;
+  if (value >= 1e3 && value % 1e3 === 0) return `${value / 1e3}k`;
+  return String(value);
+}
+
+/** "a–b", the spread cells of every table. */
+export function spread(low: string, high: string): string {
+  return low === high ? low : `${low}–${high}`;
 }
