@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { coarseNow } from "../src/clock.js";
+import { coarseNow, coarseUptime } from "../src/clock.js";
 import { createIsr, createMemoryStore } from "../src/index.js";
 
 afterEach(() => {
@@ -12,6 +12,14 @@ describe("the default clock", () => {
     expect(Math.abs(first - Date.now())).toBeLessThanOrEqual(1);
     await new Promise((r) => setTimeout(r, 5));
     expect(coarseNow()).toBeGreaterThan(first);
+  });
+
+  it("the coarse uptime clock reads performance.now at most once per millisecond, and moves on after", async () => {
+    const first = coarseUptime();
+    expect(Math.abs(first - performance.now())).toBeLessThanOrEqual(1);
+    expect(coarseUptime()).toBe(first);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(coarseUptime()).toBeGreaterThan(first);
   });
 
   it("sees faked time at once (fake timers replace Date.now)", async () => {

@@ -1,3 +1,4 @@
+import { coarseUptime } from "../../clock.js";
 import { Log } from "../../log.js";
 import { check } from "../../options.js";
 import type { EvictionReason, Store, StoreEntry } from "../store.js";
@@ -26,7 +27,7 @@ export interface MemoryStoreOptions {
    * per character of the key and of the JSON form of the value, plus 64.
    */
   sizeOf?: (entry: StoreEntry, key: string) => number;
-  /** Monotonic clock for expiry, in ms (tests pass a fake one). @default performance.now */
+  /** Monotonic clock for expiry, in ms (tests pass a fake one). @default performance.now, read at most once per ms */
   now?: () => number;
 }
 
@@ -73,7 +74,18 @@ export function estimateEntrySize(entry: StoreEntry, key: string): number {
 }
 
 /** An engine-encoded store key, split: `<length>:<namespace>:` then `s<string>` or `a<JSON array>`. */
-function parseStoreKey(key: string): { prefix: string; kind: KeyKind; key: string | (string | number)[] } {
+interface ParsedKey {
+  prefix: string;
+  kind: KeyKind;
+  key: string | (string | number)[];
+}
+
+/** A store key kept whole: for a store no engine reads directly (a tier of another store). */
+function opaqueKey(key: string): ParsedKey {
+  return { prefix: "", kind: KeyKind.Other, key };
+}
+
+function parseStoreKey(key: string): ParsedKey {
   const colon = key.indexOf(":");
   const length = colon > 0 && colon < 10 ? Number(key.slice(0, colon)) : Number.NaN;
   const end = colon + 1 + length;
@@ -127,12 +139,16 @@ class SieveStore implements MemoryStore, TableOwner {
   readonly #sizes: Map<number, number> | undefined;
   #bytes = 0;
 
+  readonly #parse: (key: string) => ParsedKey;
+
   constructor(
     max: number,
     maxBytes: number | undefined,
     sizeOf: MemoryStoreOptions["sizeOf"],
     now: () => number,
+    parse: (key: string) => ParsedKey,
   ) {
+    this.#parse = parse;
     this.#max = max;
     this.slots = new EntrySlots(max);
     this.#maxBytes = maxBytes;
@@ -146,7 +162,7 @@ class SieveStore implements MemoryStore, TableOwner {
   }
 
   get(key: string): StoreEntry | undefined {
-    const parsed = parseStoreKey(key);
+    const parsed = this.#parse(key);
     const table = this.#tables.get(parsed.prefix);
     const slot = table?.find(parsed.kind, parsed.key);
     if (table === undefined || slot === undefined) return undefined;
@@ -160,7 +176,7 @@ class SieveStore implements MemoryStore, TableOwner {
   }
 
   set(key: string, entry: StoreEntry, ttlMs: number): void {
-    const parsed = parseStoreKey(key);
+    const parsed = this.#parse(key);
     if (ttlMs <= 0) {
       this.#remove(parsed.prefix, parsed.kind, parsed.key);
       return;
@@ -169,7 +185,7 @@ class SieveStore implements MemoryStore, TableOwner {
   }
 
   delete(key: string): void {
-    const parsed = parseStoreKey(key);
+    const parsed = this.#parse(key);
     this.#remove(parsed.prefix, parsed.kind, parsed.key);
     for (const listener of [...this.#deleteListeners]) notify(listener, key);
   }
@@ -337,7 +353,16 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     throw new TypeError('isr-plug: "sizeOf" only applies with "maxBytes"');
   }
   check.function("now", now);
-  return new SieveStore(max, maxBytes, sizeOf, now ?? (() => performance.now()));
+  return new SieveStore(max, maxBytes, sizeOf, now ?? coarseUptime, parseStoreKey);
+}
+
+/**
+ * A memory store whose keys are kept whole, never split into an engine's namespace table: the
+ * Redis store's local tier, which only its own store reads, so no engine takes the table path.
+ * @internal
+ */
+export function createTierStore(max: number, maxBytes: number | undefined): MemoryStore {
+  return new SieveStore(max, maxBytes, undefined, coarseUptime, opaqueKey);
 }
 
 // Kept on globalThis so the ESM and CJS builds (or two installed copies) share one store.

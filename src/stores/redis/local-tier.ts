@@ -1,4 +1,5 @@
-import { createMemoryStore, type MemoryStore } from "../memory.js";
+import { createTierStore } from "../memory/store.js";
+import type { MemoryStore } from "../memory.js";
 import type { StoreEntry } from "../store.js";
 
 /** One Redis read or write (or one fetch) of a key in flight; `changed` is set if the key changed meanwhile. */
@@ -20,7 +21,7 @@ export interface CopyFacts {
 }
 
 export interface Copy extends CopyFacts {
-  entry: StoreEntry;
+  readonly entry: StoreEntry;
 }
 
 /**
@@ -30,11 +31,12 @@ export interface Copy extends CopyFacts {
  */
 export class LocalTier {
   readonly #memory: MemoryStore;
-  readonly #facts = new WeakMap<StoreEntry, CopyFacts>();
+  /** Each kept entry's copy, made once when it is kept (a hit allocates nothing). */
+  readonly #copies = new WeakMap<StoreEntry, Copy>();
   readonly #tickets = new Map<string, Set<Ticket>>();
 
   constructor(max: number, maxBytes: number | undefined) {
-    this.#memory = createMemoryStore(maxBytes === undefined ? { max } : { max, maxBytes });
+    this.#memory = createTierStore(max, maxBytes);
   }
 
   get size(): number {
@@ -44,13 +46,12 @@ export class LocalTier {
   get(key: string): Copy | undefined {
     const entry = this.#memory.get(key);
     if (entry === undefined) return undefined;
-    const facts = this.#facts.get(entry);
-    return facts === undefined ? undefined : { entry, ...facts };
+    return this.#copies.get(entry);
   }
 
   /** Keeps `entry` for `ttlMs` (a non-positive ttl drops it). */
   set(key: string, entry: StoreEntry, ttlMs: number, facts: CopyFacts): void {
-    this.#facts.set(entry, facts);
+    this.#copies.set(entry, { entry, nonce: facts.nonce, verifiedAt: facts.verifiedAt });
     this.#memory.set(key, entry, ttlMs);
   }
 
@@ -87,7 +88,7 @@ export class LocalTier {
    */
   drop(key: string, stored?: string): boolean {
     const copy = this.#memory.get(key);
-    const kept = copy !== undefined && stored !== undefined && this.#facts.get(copy)?.nonce === stored;
+    const kept = copy !== undefined && stored !== undefined && this.#copies.get(copy)?.nonce === stored;
     if (copy !== undefined && !kept) this.#memory.delete(key);
     const tickets = this.#tickets.get(key);
     if (tickets !== undefined) {
