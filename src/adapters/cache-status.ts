@@ -93,3 +93,17 @@ export function withCacheStatusMember(
   const present = lines.map((line) => String(line).trim()).filter((line) => line !== "");
   return present.length === 0 ? member : `${present.join(", ")}, ${member}`;
 }
+
+/** Adds this cache's `Cache-Status` member to a response (copied if its headers are immutable). */
+export function withStatusMember(response: Response, member: string | undefined): Response {
+  if (member === undefined) return response;
+  const value = withCacheStatusMember(response.headers.get(CACHE_STATUS_HEADER), member);
+  try {
+    response.headers.set(CACHE_STATUS_HEADER, value);
+    return response;
+  } catch {
+    const copy = new Response(response.body, response);
+    copy.headers.set(CACHE_STATUS_HEADER, value);
+    return copy;
+  }
+}

@@ -1,14 +1,8 @@
 import type { Context, Env, MiddlewareHandler } from "hono";
 import { RENDER_MARKER_HEADER, ResponseCache } from "../response/cache.js";
 import type { ResponseCacheOptions } from "../response/options.js";
-import {
-  rebuiltRequest,
-  renderResponse,
-  responseOf,
-  teeForCapture,
-  webPageRequest,
-  withStatusMember,
-} from "./response-web.js";
+import { withStatusMember } from "./cache-status.js";
+import { rebuiltRequest, renderResponse, responseOf, teeForCapture, webPageRequest } from "./response-web.js";
 
 /** The app re-renders go through: a Hono app, or anything with its `fetch(request, env)`. */
 export interface HonoFetcher {

@@ -4,7 +4,7 @@ import type { PageRequest, ResponseCacheOptions } from "../response/options.js";
 import type { Rendered } from "../response/page.js";
 import { replayedHeaders } from "../response/safety.js";
 import type { CachedAnswer } from "../response/serve.js";
-import { CACHE_STATUS_HEADER, withCacheStatusMember } from "./cache-status.js";
+import { withStatusMember } from "./cache-status.js";
 
 /** The request as the response cache reads it, from a Web `Request`. */
 export function webPageRequest(request: Request): PageRequest {
@@ -22,20 +22,6 @@ export function responseOf(answer: CachedAnswer): Response {
   const headers = new Headers();
   for (const [name, value] of answer.headers) headers.append(name, value);
   return new Response(answer.body as Uint8Array<ArrayBuffer> | undefined, { status: answer.status, headers });
-}
-
-/** Adds this cache's `Cache-Status` member to a response (copied if its headers are immutable). */
-export function withStatusMember(response: Response, member: string | undefined): Response {
-  if (member === undefined) return response;
-  const value = withCacheStatusMember(response.headers.get(CACHE_STATUS_HEADER), member);
-  try {
-    response.headers.set(CACHE_STATUS_HEADER, value);
-    return response;
-  } catch {
-    const copy = new Response(response.body, response);
-    copy.headers.set(CACHE_STATUS_HEADER, value);
-    return copy;
-  }
 }
 
 /**

@@ -1,7 +1,7 @@
 import { describeValue } from "../check.js";
 import type { Isr } from "../engine.js";
 import type { IsrOptions } from "../options.js";
-import { CACHE_STATUS_HEADER, withCacheStatusMember } from "./cache-status.js";
+import { withStatusMember } from "./cache-status.js";
 import { type IsrInfo, looksLikeARequest, Plug, type PlugCallbacks } from "./plug.js";
 
 export type { IsrInfo } from "./plug.js";
@@ -62,17 +62,7 @@ const passValue = (_request: Request, value: unknown): unknown => value;
  */
 function withCacheStatus(result: WebResult, cacheStatus: string | undefined): WebResult {
   if (cacheStatus === undefined) return result;
-  const add = (response: Response): Response => {
-    const value = withCacheStatusMember(response.headers.get(CACHE_STATUS_HEADER), cacheStatus);
-    try {
-      response.headers.set(CACHE_STATUS_HEADER, value);
-      return response;
-    } catch {
-      const copy = new Response(response.body, response);
-      copy.headers.set(CACHE_STATUS_HEADER, value);
-      return copy;
-    }
-  };
+  const add = (response: Response): Response => withStatusMember(response, cacheStatus);
   return result instanceof Response ? add(result) : Promise.resolve(result).then(add);
 }
 
