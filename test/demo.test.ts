@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { afterEach, describe, expect, it } from "vitest";
 import { createDemoApp } from "../demo/app.js";
 import { tenantOf } from "../demo/tenant.js";
-import { httpGet, listen } from "./helpers.js";
+import { freePort, httpGet, listen } from "./helpers.js";
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -40,7 +40,8 @@ describe("demo", () => {
   });
 
   it("`npm start` answers on $PORT", async () => {
-    const port = 30_000 + Math.floor(Math.random() * 20_000);
+    // A port the OS just handed out, not a random one that may be taken.
+    const port = await freePort();
     const child = spawn("npm", ["start", "--silent"], {
       env: { ...process.env, PORT: String(port) },
       stdio: ["ignore", "pipe", "pipe"],
@@ -61,7 +62,13 @@ describe("demo", () => {
       child.stderr.on("data", onData);
       child.once("exit", (code) => reject(new Error(`npm start exited with ${code}: ${output}`)));
     });
-    const response = await fetch(`http://127.0.0.1:${port}/`, { headers: { "x-tenant": "acme" } });
+    const response = await fetch(`http://127.0.0.1:${port}/`, { headers: { "x-tenant": "acme" } }).catch(
+      (error: unknown) => {
+        // Say why (fetch's own message is only "fetch failed") and what the demo printed.
+        const cause = error instanceof Error ? String(error.cause ?? error) : String(error);
+        throw new Error(`GET / on the demo failed: ${cause}\ndemo output:\n${output}`);
+      },
+    );
     expect(response.status).toBe(200);
     expect(response.headers.get("cache-status")).toBe("isr-plug; fwd=miss; stored");
     expect(await response.text()).toContain('<strong id="tenant">acme</strong>');

@@ -1,5 +1,6 @@
 import { request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { createServer } from "node:net";
 import type { Logger } from "../src/log.js";
 
 /** A clock tests move by hand. */
@@ -109,5 +110,18 @@ export function httpGet(
     });
     req.on("error", reject);
     req.end();
+  });
+}
+
+/** A port nobody listens on right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
   });
 }
