@@ -7,7 +7,7 @@ import type { ResponseCacheOptions } from "../response/options.js";
 import { CACHE_STATUS_HEADER, withCacheStatusMember } from "./cache-status.js";
 import {
   dropConditionals,
-  injectRender,
+  nodeRender,
   nodeHeaderPairs,
   nodeHeadersOf,
   nodePageRequest,
@@ -58,8 +58,8 @@ function captureBody(ctx: Koa.Context, capture: ResponseCapture, member: string 
 
 /**
  * Koa: caches whole responses of the middleware after it. `app.use(isrResponse())`. A re-render
- * without a client is a GET injected into the app (`ctx.app.callback()`, with
- * `light-my-request`), marked so that it passes the cache by.
+ * without a client is a GET dispatched to the app (`ctx.app.callback()`) on Node's own request
+ * and response classes, marked so that it passes the cache by.
  */
 export function isrResponse(options: ResponseCacheOptions = {}): IsrResponseKoaMiddleware {
   const cache = new ResponseCache(options);
@@ -88,7 +88,7 @@ export function isrResponse(options: ResponseCacheOptions = {}): IsrResponseKoaM
         );
         return capture.result;
       },
-      background: () => injectRender(dispatchOf(ctx.app), ctx.req, ctx.originalUrl, cache),
+      background: () => nodeRender(dispatchOf(ctx.app), ctx.req, ctx.originalUrl, cache),
     });
     if (outcome.kind === "hit") {
       ctx.status = outcome.status;

@@ -7,7 +7,6 @@ import {
 } from "node:http";
 import type { Socket } from "node:net";
 import { Duplex, type Readable, Transform } from "node:stream";
-import inject from "light-my-request";
 import onHeaders from "on-headers";
 import { RENDER_MARKER_HEADER, type ResponseCache } from "../response/cache.js";
 import type { ResponseCapture } from "../response/capture.js";
@@ -152,28 +151,11 @@ function renderHeaders(
   return headers;
 }
 
-/** A render without a client: a GET injected into the app with `light-my-request`. */
-export function injectRender(
-  dispatch: RequestListener,
-  request: Pick<IncomingMessage, "headers">,
-  url: string,
-  cache: ResponseCache,
-): Promise<Rendered> {
-  const headers = renderHeaders(request, cache);
-  return inject(dispatch, { method: "GET", url, headers }).then((response) => {
-    const capture = cache.capture();
-    if (capture.head(response.statusCode, nodeHeaderPairs(response.headers)))
-      capture.write(response.rawPayload);
-    capture.end();
-    return capture.result;
-  });
-}
-
 /**
  * A render without a client on Node's own request and response classes, over a socket that
- * discards what is written: the response is captured as a live one is. For Express, whose app
- * swaps the prototypes of the request and response it handles (and whose detection in
- * `light-my-request` rewrites the app's own prototypes, breaking it for real traffic).
+ * discards what is written: the response is captured as a live one is. Express and Koa: no
+ * injection library is needed (and `light-my-request`'s Express detection rewrites the app's
+ * own request and response prototypes, breaking it for real traffic).
  */
 export function nodeRender(
   dispatch: RequestListener,
