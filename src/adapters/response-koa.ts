@@ -7,10 +7,10 @@ import type { ResponseCacheOptions } from "../response/options.js";
 import { CACHE_STATUS_HEADER, withCacheStatusMember } from "./cache-status.js";
 import {
   dropConditionals,
-  nodeRender,
   nodeHeaderPairs,
   nodeHeadersOf,
   nodePageRequest,
+  nodeRender,
   tapStream,
 } from "./response-node.js";
 
