@@ -1,11 +1,11 @@
-import { afterAll, afterEach, beforeAll, expect, it, vi } from "vitest";
+import { expect, it, vi } from "vitest";
 import { KeySpace } from "../../src/stores/redis/keys.js";
 import { fakeClock } from "../helpers.js";
 import { FaultProxy } from "./fault-proxy.js";
 import { onServer, restartEmpty } from "./faults.js";
 import { openProcess } from "./fleet-process.js";
-import { describeRedis, type RedisServer, startRedis } from "./redis-server.js";
-import { storeFactory } from "./stores.js";
+import { describeRedis, startRedis } from "./redis-server.js";
+import { useRedisServer } from "./stores.js";
 
 const HOUR = 3_600_000;
 
@@ -15,20 +15,15 @@ const HOUR = 3_600_000;
  * back below a number the fleet has used, even when Redis loses it.
  */
 describeRedis("fleet clocks and the invalidation sequence", () => {
-  let server: RedisServer;
-  const stores = storeFactory();
-  beforeAll(async () => {
-    server = await startRedis();
-  });
-  afterEach(() => stores.closeAll());
-  afterAll(() => server?.stop());
+  const redis = useRedisServer();
+  const { stores } = redis;
 
   it("a process 2 s or 1 h ahead invalidating an unrelated tag moves no entry of a correct process", async () => {
     const prefix = stores.prefix();
     const clock = fakeClock(Date.now());
     const correct = await openProcess(
       stores,
-      server.port,
+      redis.server.port,
       { prefix, now: clock.now },
       { ttlMs: 400, now: clock.now },
     );
@@ -36,7 +31,7 @@ describeRedis("fleet clocks and the invalidation sequence", () => {
       const skewed = () => clock.now() + ahead;
       const other = await openProcess(
         stores,
-        server.port,
+        redis.server.port,
         { prefix, now: skewed },
         { ttlMs: 400, now: skewed },
       );
@@ -56,9 +51,14 @@ describeRedis("fleet clocks and the invalidation sequence", () => {
     const prefix = stores.prefix();
     const ahead = () => Date.now() + HOUR;
     const behind = () => Date.now() - HOUR;
-    const fetcher = await openProcess(stores, server.port, { prefix, now: ahead }, { now: ahead });
-    const invalidator = await openProcess(stores, server.port, { prefix, now: behind }, { now: behind });
-    const bystander = await openProcess(stores, server.port, { prefix });
+    const fetcher = await openProcess(stores, redis.server.port, { prefix, now: ahead }, { now: ahead });
+    const invalidator = await openProcess(
+      stores,
+      redis.server.port,
+      { prefix, now: behind },
+      { now: behind },
+    );
+    const bystander = await openProcess(stores, redis.server.port, { prefix });
     await fetcher.isr.get("/p", "/p");
     expect((await bystander.isr.get("/p", "/p")).state).toBe("fresh");
     await invalidator.isr.invalidateTag("page:/p");
@@ -137,9 +137,9 @@ describeRedis("fleet clocks and the invalidation sequence", () => {
   });
   it("a tag invalidated while Redis could not be told is numbered by the process alone; the fleet's sequence is raised above that number before its entries are shared", async () => {
     const prefix = stores.prefix();
-    const faults = await FaultProxy.start(server.port);
+    const faults = await FaultProxy.start(redis.server.port);
     try {
-      const a = await openProcess(stores, server.port, { prefix });
+      const a = await openProcess(stores, redis.server.port, { prefix });
       const b = await openProcess(stores, faults.port, { prefix });
       await b.isr.invalidateTag("warm-up");
       // B's command connection is lost (its pub/sub connection is not: no resync follows).

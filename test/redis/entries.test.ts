@@ -1,12 +1,12 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createIsr } from "../../src/index.js";
 import { encodeKey, namespacePrefix } from "../../src/key.js";
 import { decodeEntry } from "../../src/stores/redis/codec.js";
 import { KeySpace } from "../../src/stores/redis/keys.js";
 import { jsonSerializer } from "../../src/stores/redis.js";
 import { recordingLogger } from "../helpers.js";
-import { describeRedis, type RedisServer, startRedis } from "./redis-server.js";
-import { storeFactory } from "./stores.js";
+import { describeRedis } from "./redis-server.js";
+import { useRedisServer } from "./stores.js";
 
 const HEADER = "i1 n1 Infinity storedAt=1 staleAt=9999999999999 expiresAt=9999999999999";
 
@@ -71,17 +71,12 @@ describe("stored entries are checked field by field", () => {
 });
 
 describeRedis("poisoned entries in Redis (issue 11, item 5)", () => {
-  let server: RedisServer;
-  const stores = storeFactory();
-  beforeAll(async () => {
-    server = await startRedis();
-  });
-  afterEach(() => stores.closeAll());
-  afterAll(() => server?.stop());
+  const redis = useRedisServer();
+  const { stores } = redis;
 
   it("each is a logged miss for every process, and the next fetch overwrites it", async () => {
     const logger = recordingLogger();
-    const { store, client } = await stores.open(server, {
+    const { store, client } = await stores.open(redis.server, {
       prefix: stores.prefix(),
       logger,
       commandTimeoutMs: 1_000,

@@ -1,23 +1,18 @@
-import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { createIsr } from "../../src/index.js";
-import { describeRedis, type RedisServer, startRedis } from "./redis-server.js";
-import { storeFactory } from "./stores.js";
+import { describeRedis } from "./redis-server.js";
+import { useRedisServer } from "./stores.js";
 
 // Redis refuses a PX it cannot hold (1e300 prints as "1e+300"): the write failed, and the older
 // value stayed in Redis, served as fresh by every process, the one that revalidated included.
 describeRedis("lifetimes longer than Redis can hold as a number", () => {
-  let server: RedisServer;
-  const stores = storeFactory();
-  beforeAll(async () => {
-    server = await startRedis();
-  });
-  afterEach(() => stores.closeAll());
-  afterAll(() => server?.stop());
+  const redis = useRedisServer();
+  const { stores } = redis;
 
   it("a value with a huge lifetime is written, and supersedes the older one in every process", async () => {
     const prefix = stores.prefix();
-    const a = await stores.open(server, { prefix });
-    const b = await stores.open(server, { prefix });
+    const a = await stores.open(redis.server, { prefix });
+    const b = await stores.open(redis.server, { prefix });
     let version = 0;
     let huge = false;
     const fetch = (_key: string, ctx: { setTtl(ttls: { ttlMs?: number; staleTtlMs?: number }): void }) => {
@@ -53,8 +48,8 @@ describeRedis("lifetimes longer than Redis can hold as a number", () => {
 
   it("an engine whose staleTtlMs is Number.MAX_VALUE shares its entries through Redis", async () => {
     const prefix = stores.prefix();
-    const a = await stores.open(server, { prefix });
-    const b = await stores.open(server, { prefix });
+    const a = await stores.open(redis.server, { prefix });
+    const b = await stores.open(redis.server, { prefix });
     let fetches = 0;
     const options = {
       fetch: () => `v${++fetches}`,

@@ -1,11 +1,11 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createIsr, type StoreEntry } from "../../src/index.js";
 import { encodeKey, namespacePrefix } from "../../src/key.js";
 import { KeySpace } from "../../src/stores/redis/keys.js";
 import { SCRIPT_COMMANDS } from "../../src/stores/redis/scripts.js";
 import { countingFetch, deferred, fakeClock } from "../helpers.js";
-import { describeRedis, type RedisServer, sleep, startRedis } from "./redis-server.js";
-import { nothingSeen, type OpenStore, storeFactory } from "./stores.js";
+import { describeRedis, sleep } from "./redis-server.js";
+import { nothingSeen, type OpenStore, useRedisServer } from "./stores.js";
 
 const entryOf = (value: unknown, now = Date.now()): StoreEntry => ({
   value,
@@ -39,19 +39,14 @@ function gatedProduce(owner: OpenStore, key: string, value: unknown, fail = fals
 }
 
 describeRedis("redis fetch leases (fleet single-flight)", () => {
-  let server: RedisServer;
-  const stores = storeFactory();
-  beforeAll(async () => {
-    server = await startRedis();
-  });
-  afterEach(() => stores.closeAll());
-  afterAll(() => server?.stop());
+  const redis = useRedisServer();
+  const { stores } = redis;
 
   const pair = async (options = {}) => {
     const prefix = stores.prefix();
     return [
-      await stores.open(server, { prefix, ...options }),
-      await stores.open(server, { prefix, ...options }),
+      await stores.open(redis.server, { prefix, ...options }),
+      await stores.open(redis.server, { prefix, ...options }),
     ];
   };
 

@@ -2,7 +2,7 @@ import { Cluster, Redis } from "ioredis";
 import { Redis as Ioredis6, Cluster as Ioredis6Cluster } from "ioredis6";
 import { createClient, createCluster } from "redis";
 import { createClient as createClient5, createCluster as createCluster5 } from "redis5";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { createIsr, type StoreEntry } from "../../src/index.js";
 import { encodeKey, namespacePrefix } from "../../src/key.js";
 import { KeySpace } from "../../src/stores/redis/keys.js";
@@ -15,8 +15,8 @@ import {
   type RedisStoreOptions,
 } from "../../src/stores/redis.js";
 import { fakeClock, recordingLogger } from "../helpers.js";
-import { describeRedis, type RedisServer, startRedis } from "./redis-server.js";
-import { isSync, storeFactory } from "./stores.js";
+import { describeRedis } from "./redis-server.js";
+import { isSync, useRedisServer } from "./stores.js";
 
 const fresh = (value: unknown, now: number): StoreEntry => ({
   value,
@@ -115,18 +115,13 @@ describe("redis local tier", () => {
 });
 
 describeRedis("redis store", () => {
-  let server: RedisServer;
-  const stores = storeFactory();
-  beforeAll(async () => {
-    server = await startRedis();
-  });
-  afterEach(() => stores.closeAll());
-  afterAll(() => server?.stop());
+  const redis = useRedisServer();
+  const { stores } = redis;
 
   describe("two tiers", () => {
     it("answers a fresh local hit synchronously, without a Redis round trip", async () => {
       const clock = fakeClock();
-      const { store, client } = await stores.open(server, { prefix: stores.prefix(), now: clock.now });
+      const { store, client } = await stores.open(redis.server, { prefix: stores.prefix(), now: clock.now });
       await store.set("k", fresh("v", clock.now()), 120_000);
       const reads = vi.spyOn(client, "get");
       const answer = store.get("k");
@@ -141,8 +136,8 @@ describeRedis("redis store", () => {
     it("reads Redis on a local miss, once for many concurrent gets, then keeps a local copy", async () => {
       const clock = fakeClock();
       const prefix = stores.prefix();
-      const a = await stores.open(server, { prefix, now: clock.now });
-      const b = await stores.open(server, { prefix, now: clock.now });
+      const a = await stores.open(redis.server, { prefix, now: clock.now });
+      const b = await stores.open(redis.server, { prefix, now: clock.now });
       await a.store.set("k", fresh("from a", clock.now()), 120_000);
       const reads = vi.spyOn(b.client, "get");
       const answers = await Promise.all(Array.from({ length: 50 }, () => b.store.get("k")));
@@ -154,8 +149,8 @@ describeRedis("redis store", () => {
     it("drops other processes' local copies on invalidate and on every new value", async () => {
       const clock = fakeClock();
       const prefix = stores.prefix();
-      const a = await stores.open(server, { prefix, now: clock.now });
-      const b = await stores.open(server, { prefix, now: clock.now });
+      const a = await stores.open(redis.server, { prefix, now: clock.now });
+      const b = await stores.open(redis.server, { prefix, now: clock.now });
       await a.store.set("k", fresh(1, clock.now()), 120_000);
       await b.store.get("k");
       expect((b.store.get("k") as StoreEntry).value).toBe(1);
@@ -170,7 +165,7 @@ describeRedis("redis store", () => {
       const clock = fakeClock();
       const logger = recordingLogger();
       const prefix = stores.prefix();
-      const b = await stores.open(server, { prefix, now: clock.now, logger });
+      const b = await stores.open(redis.server, { prefix, now: clock.now, logger });
       await b.store.set("k", fresh("old", clock.now()), 120_000);
       // A change whose announcement this process never hears (written behind its back).
       const entry = `i1 other.1 Infinity storedAt=${clock.now()} staleAt=${clock.now() + 60_000} expiresAt=${clock.now() + 120_000}\n{"value":"new"}`;
@@ -184,7 +179,7 @@ describeRedis("redis store", () => {
 
     it("keeps the local tier bounded by localMax", async () => {
       const clock = fakeClock();
-      const { store, client } = await stores.open(server, {
+      const { store, client } = await stores.open(redis.server, {
         prefix: stores.prefix(),
         now: clock.now,
         localMax: 5,
@@ -199,8 +194,8 @@ describeRedis("redis store", () => {
   describe("writes", () => {
     it("a write without a lease never replaces a newer entry (ioredis may replay a command late)", async () => {
       const prefix = stores.prefix();
-      const a = await stores.open(server, { prefix });
-      const b = await stores.open(server, { prefix });
+      const a = await stores.open(redis.server, { prefix });
+      const b = await stores.open(redis.server, { prefix });
       await a.store.set("k", fresh("newer", 2_000), 120_000);
       await b.store.set("k", fresh("older", 1_000), 120_000);
       expect((await b.store.get("k"))?.value).toBe("newer");
@@ -210,7 +205,7 @@ describeRedis("redis store", () => {
 
   describe("serialization", () => {
     it("drops __proto__ and constructor.prototype keys of stored data", async () => {
-      const { store, client } = await stores.open(server, { prefix: stores.prefix() });
+      const { store, client } = await stores.open(redis.server, { prefix: stores.prefix() });
       const keys = new KeySpace(store.prefix);
       const body =
         '{"value":{"a":1,"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}}}';
@@ -225,7 +220,7 @@ describeRedis("redis store", () => {
 
     it("treats malformed data as a logged miss, and the next fetch overwrites it", async () => {
       const logger = recordingLogger();
-      const { store, client } = await stores.open(server, { prefix: stores.prefix(), logger });
+      const { store, client } = await stores.open(redis.server, { prefix: stores.prefix(), logger });
       const keys = new KeySpace(store.prefix);
       const isr = createIsr({ fetch: () => "fetched", store, namespace: "n", logger });
       const garbage = ["garbage", "i1 x 0 storedAt=1 staleAt=2 expiresAt=3\n{not json", "i1 x 0\n{}"];
@@ -244,7 +239,7 @@ describeRedis("redis store", () => {
     it("serves a value it cannot serialize, logs a clear error, and shares nothing", async () => {
       const logger = recordingLogger();
       const prefix = stores.prefix();
-      const { store, client } = await stores.open(server, { prefix, logger });
+      const { store, client } = await stores.open(redis.server, { prefix, logger });
       const isr = createIsr({ namespace: "data", fetch: () => ({ big: 10n }), store, logger });
       expect(await isr.get("k")).toMatchObject({ value: { big: 10n }, state: "miss" });
       const errors = logger.at("error");
@@ -265,8 +260,8 @@ describeRedis("redis store", () => {
         deserialize: (text) => jsonSerializer.deserialize(Buffer.from(text, "base64").toString()),
       };
       const prefix = stores.prefix();
-      const a = await stores.open(server, { prefix, serializer: base64 });
-      const b = await stores.open(server, { prefix, serializer: base64 });
+      const a = await stores.open(redis.server, { prefix, serializer: base64 });
+      const b = await stores.open(redis.server, { prefix, serializer: base64 });
       await a.store.set("k", fresh({ deep: ["x"] }, Date.now()), 60_000);
       const [raw] = await a.client.mget(new KeySpace(prefix).entry("k"));
       expect(raw?.split("\n")[1]).toBe(Buffer.from('{"value":{"deep":["x"]}}').toString("base64"));
@@ -277,9 +272,9 @@ describeRedis("redis store", () => {
   describe("keys and clear", () => {
     it("clears only its own prefix, with SCAN and UNLINK, and tells the fleet", async () => {
       const prefix = stores.prefix();
-      const a = await stores.open(server, { prefix });
-      const b = await stores.open(server, { prefix });
-      const other = await stores.open(server, { prefix: `${prefix}other:` });
+      const a = await stores.open(redis.server, { prefix });
+      const b = await stores.open(redis.server, { prefix });
+      const other = await stores.open(redis.server, { prefix: `${prefix}other:` });
       await a.client.set("unrelated", "1");
       for (let i = 0; i < 700; i++) await a.store.set(`k${i}`, fresh(i, Date.now()), 60_000);
       await other.store.set("k", fresh("kept", Date.now()), 60_000);
@@ -296,9 +291,9 @@ describeRedis("redis store", () => {
 
     it("works under an ioredis keyPrefix", async () => {
       const prefix = stores.prefix();
-      const { store, client } = await stores.open(server, { prefix }, { keyPrefix: "app:" });
+      const { store, client } = await stores.open(redis.server, { prefix }, { keyPrefix: "app:" });
       await store.set("k", fresh(1, Date.now()), 60_000);
-      const raw = new Redis(server.port, "127.0.0.1");
+      const raw = new Redis(redis.server.port, "127.0.0.1");
       expect(await raw.keys(`app:${prefix}*`)).toHaveLength(1);
       await store.clear();
       expect(await raw.keys(`app:${prefix}*`)).toEqual([]);
@@ -309,7 +304,7 @@ describeRedis("redis store", () => {
 
   describe("close", () => {
     it("closes the pub/sub connection it opened and leaves your client open", async () => {
-      const { store, client } = await stores.open(server, { prefix: stores.prefix() });
+      const { store, client } = await stores.open(redis.server, { prefix: stores.prefix() });
       const before = String(await client.call("CLIENT", "LIST"))
         .trim()
         .split("\n").length;

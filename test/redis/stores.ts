@@ -1,5 +1,5 @@
 import { Redis, type RedisOptions } from "ioredis";
-import { expect, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, expect, vi } from "vitest";
 import {
   createRedisStore,
   type RedisClientLike,
@@ -8,7 +8,7 @@ import {
 } from "../../src/stores/redis.js";
 import type { CoordinateContext } from "../../src/stores/store.js";
 import { type ClientKind, type ClientOptions, connectClient } from "./clients.js";
-import type { RedisServer } from "./redis-server.js";
+import { type RedisServer, startRedis } from "./redis-server.js";
 
 const noop = () => {};
 const quiet = { debug: noop, info: noop, warn: noop, error: noop };
@@ -74,4 +74,28 @@ export function isSync(answer: unknown): boolean {
 /** The `coordinate` context of a request that saw no entry, from an engine that is not closing. */
 export function nothingSeen(): CoordinateContext {
   return { signal: new AbortController().signal, seen: undefined };
+}
+
+/**
+ * A throwaway redis-server for the suite it is called in, and a store factory whose stores are
+ * closed after each test: the setup every Redis suite shares.
+ */
+export function useRedisServer(): {
+  readonly server: RedisServer;
+  readonly stores: ReturnType<typeof storeFactory>;
+} {
+  let server: RedisServer | undefined;
+  const stores = storeFactory();
+  beforeAll(async () => {
+    server = await startRedis();
+  });
+  afterEach(() => stores.closeAll());
+  afterAll(() => server?.stop());
+  return {
+    get server(): RedisServer {
+      if (server === undefined) throw new Error("the Redis server starts in beforeAll: use it inside a test");
+      return server;
+    },
+    stores,
+  };
 }

@@ -1,10 +1,10 @@
-import { afterAll, afterEach, beforeAll, expect, it, vi } from "vitest";
+import { expect, it, vi } from "vitest";
 import { createIsr } from "../../src/index.js";
 import type { WriteFailure } from "../../src/stores/redis.js";
 import { fillMemory } from "./faults.js";
 import { openProcess } from "./fleet-process.js";
-import { describeRedis, type RedisServer, startRedis } from "./redis-server.js";
-import { storeFactory } from "./stores.js";
+import { describeRedis } from "./redis-server.js";
+import { useRedisServer } from "./stores.js";
 
 /**
  * Issue 11, item 7: a Redis that refuses writes (`maxmemory` with `noeviction`) still answers
@@ -12,21 +12,16 @@ import { storeFactory } from "./stores.js";
  * state, emitted, counted, and the store is not `available` meanwhile.
  */
 describeRedis("writes Redis refuses", () => {
-  let server: RedisServer;
-  const stores = storeFactory();
-  beforeAll(async () => {
-    server = await startRedis();
-  });
-  afterEach(() => stores.closeAll());
-  afterAll(() => server?.stop());
+  const redis = useRedisServer();
+  const { stores } = redis;
 
   it("are reported once per change of state, emitted one by one, counted, and make the store unavailable until Redis takes writes again", async () => {
     const prefix = stores.prefix();
-    const a = await openProcess(stores, server.port, { prefix });
-    const b = await openProcess(stores, server.port, { prefix });
+    const a = await openProcess(stores, redis.server.port, { prefix });
+    const b = await openProcess(stores, redis.server.port, { prefix });
     const failures: WriteFailure[] = [];
     a.store.on("writeFailed", (failure) => failures.push(failure));
-    const restore = await fillMemory(server);
+    const restore = await fillMemory(redis.server);
     try {
       // Neither the lease nor the value can be written: each process fetches and keeps its own.
       for (const path of ["/x", "/y", "/z"]) {
@@ -61,12 +56,12 @@ describeRedis("writes Redis refuses", () => {
 
   it("a listener that throws is logged and breaks nothing", async () => {
     const prefix = stores.prefix();
-    const a = await openProcess(stores, server.port, { prefix });
+    const a = await openProcess(stores, redis.server.port, { prefix });
     a.store.on("writeFailed", () => {
       throw new Error("listener bug");
     });
     const isr = createIsr({ fetch: () => 1, store: a.store, namespace: "other" });
-    const restore = await fillMemory(server);
+    const restore = await fillMemory(redis.server);
     try {
       expect(await isr.get("k")).toMatchObject({ value: 1, state: "miss" });
       expect(a.logged("error", "writeFailed listener threw")).toBeGreaterThan(0);
