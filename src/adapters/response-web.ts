@@ -13,6 +13,7 @@ export function webPageRequest(request: Request): PageRequest {
     method: request.method,
     host: request.headers.get("host") ?? url.host,
     url: url.pathname + url.search,
+    urlHost: url.host,
     header: (name) => request.headers.get(name) ?? undefined,
   };
 }

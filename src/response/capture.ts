@@ -64,6 +64,13 @@ export class ResponseCapture {
       this.#finish({ unstorable: "no response head" });
       return;
     }
+    // A body shorter or longer than the length the route declared was cut off (a proxied
+    // upstream that ended early): its client saw a broken response, and no one else may.
+    const declared = this.#headers.find(([name]) => name === "content-length")?.[1];
+    if (declared !== undefined && Number(declared) !== this.#size) {
+      this.#finish({ unstorable: "incomplete" });
+      return;
+    }
     const body = new Uint8Array(this.#size);
     let offset = 0;
     for (const chunk of this.#chunks) {

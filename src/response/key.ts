@@ -2,15 +2,22 @@ import type { CacheKey } from "../key.js";
 import type { PageRequest, ResolvedResponseOptions } from "./options.js";
 
 /**
- * The page's key: the user's, or the host and the path with its query; then the headers and
+ * The page's key: the user's, or the host (and the URL's own host where that differs) and the
+ * path with its query; then the headers and
  * cookies the user listed, so requests differing in them never share a page. The method is
  * not part of it: GET and HEAD share one entry.
  */
 export function pageKey(request: PageRequest, options: ResolvedResponseOptions): Array<string | number> {
   const named = options.key?.(request);
   const key: Array<string | number> = ["page"];
-  if (named === undefined) key.push(request.host, request.url);
-  else if (typeof named === "string") key.push(named);
+  if (named === undefined) {
+    key.push(request.host, request.url);
+    // A route that reads its host from its own URL renders for that host: when it differs from
+    // `Host`, both name the page, so no request can store one host's page under another's.
+    const urlHost = request.urlHost;
+    if (urlHost !== undefined && urlHost.toLowerCase() !== request.host.toLowerCase())
+      key.push(`url-host:${urlHost}`);
+  } else if (typeof named === "string") key.push(named);
   else key.push(...named);
   for (const name of options.keyHeaders) key.push(`${name}:${request.header(name) ?? ""}`);
   if (options.keyCookies !== undefined && options.keyCookies.length > 0) {

@@ -11,6 +11,13 @@ export interface PageRequest {
   readonly host: string;
   /** Path and query, as requested (`/blog/hello?page=2`). */
   readonly url: string;
+  /**
+   * The host of the URL the route itself is handed, where the framework builds it from the
+   * request line rather than from `Host` (Web `Request.url`, Hono's `c.req.url`): an
+   * absolute-form request (`GET http://a/ HTTP/1.1` with `Host: b`) or a framework that sets
+   * its own address (Next.js). Undefined where the route only sees `Host`.
+   */
+  readonly urlHost?: string;
   /** A request header by lower-case name; several lines joined with `, `. */
   header(name: string): string | undefined;
 }
