@@ -1,21 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { createServer } from "node:net";
+import { freePort } from "../helpers.js";
 
 /** Whether this run must not skip anything: under CI=true a missing runtime is a failure. */
 export const ci = !["", "0", "false"].includes(process.env.CI ?? "");
 
-/** A port nobody listens on right now, on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 export interface Started {
   /** Everything the process printed so far (stdout and stderr). */
