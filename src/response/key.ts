@@ -19,10 +19,17 @@ export function pageKey(request: PageRequest, options: ResolvedResponseOptions):
       key.push(`url-host:${urlHost}`);
   } else if (typeof named === "string") key.push(named);
   else key.push(...named);
-  for (const name of options.keyHeaders) key.push(`${name}:${request.header(name) ?? ""}`);
+  // A missing header or cookie is not an empty one (a route may tell them apart): no separator.
+  for (const name of options.keyHeaders) {
+    const value = request.header(name);
+    key.push(value === undefined ? name : `${name}:${value}`);
+  }
   if (options.keyCookies !== undefined && options.keyCookies.length > 0) {
     const cookies = cookiesOf(request.header("cookie"));
-    for (const name of options.keyCookies) key.push(`cookie:${name}=${cookies.get(name) ?? ""}`);
+    for (const name of options.keyCookies) {
+      const value = cookies.get(name);
+      key.push(value === undefined ? `cookie:${name}` : `cookie:${name}=${value}`);
+    }
   }
   return key;
 }
@@ -35,9 +42,15 @@ export function variantKey(base: CacheKey, names: readonly string[], values: rea
   return key;
 }
 
+/** What a missing header varies to: NUL, which no header value can hold, so never an empty one. */
+const ABSENT = "\u0000";
+
 /** The request's values of the headers a page varies on, whitespace normalised. */
 export function varyValues(request: PageRequest, names: readonly string[]): string[] {
-  return names.map((name) => (request.header(name) ?? "").replace(/\s+/g, " ").trim());
+  return names.map((name) => {
+    const value = request.header(name);
+    return value === undefined ? ABSENT : value.replace(/\s+/g, " ").trim();
+  });
 }
 
 function cookiesOf(header: string | undefined): Map<string, string> {

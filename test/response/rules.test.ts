@@ -48,6 +48,41 @@ describe("pathTag", () => {
   });
 });
 
+describe("a missing header or cookie is not an empty one", () => {
+  const route = (request: Request) => {
+    const tenant = request.headers.get("x-tenant");
+    return new Response(tenant === null ? "no tenant header" : `tenant "${tenant}"`, {
+      headers: { "cache-control": "s-maxage=60", vary: "x-region" },
+    });
+  };
+  it("in keyHeaders, keyCookies and Vary: each gets a page of its own", async () => {
+    const cached = isrResponse({ keyHeaders: ["x-tenant"], keyCookies: ["t"] });
+    const GET = cached(route);
+    const text = async (headers: Record<string, string>) =>
+      (await GET(new Request("http://a.test/p", { headers }))).text();
+    expect(await text({})).toBe("no tenant header");
+    expect(await text({ "x-tenant": "" })).toBe('tenant ""');
+    expect(await text({})).toBe("no tenant header");
+    // Cookies: `t=` and no `t` at all, and Vary: an empty x-region and none.
+    const renders: string[] = [];
+    const byCookie = isrResponse({ keyCookies: ["t"] })((request: Request) => {
+      const cookie = request.headers.get("cookie") ?? "";
+      renders.push(cookie);
+      return new Response(cookie, { headers: { "cache-control": "s-maxage=60", vary: "x-region" } });
+    });
+    const variants: Record<string, string>[] = [
+      { cookie: "t=" },
+      { cookie: "other=1" },
+      { cookie: "t=", "x-region": "" },
+    ];
+    for (const headers of variants) {
+      await byCookie(new Request("http://a.test/p", { headers }));
+    }
+    expect(renders).toEqual(["t=", "other=1", "t="]);
+    await cached.cache.close();
+  });
+});
+
 describe("lifetimes", () => {
   const page = (cacheControl: string | undefined, status = 200) => {
     let renders = 0;
