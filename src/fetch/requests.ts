@@ -1,6 +1,12 @@
 import type { Need } from "../answers.js";
 import { ageOf } from "../entry.js";
-import { IsrClosedError, IsrDeadlockError, IsrKeyRejectedError, withoutStack } from "../errors.js";
+import {
+  IsrClosedError,
+  IsrDeadlockError,
+  IsrKeyRejectedError,
+  IsrStoreError,
+  withoutStack,
+} from "../errors.js";
 import type { Served } from "../isr.js";
 import { type CacheKey, keyText } from "../key.js";
 import type { Log } from "../log.js";
@@ -36,6 +42,9 @@ export interface RequestParts<V, E> {
  * may refuse it), and stale entries get their one background refresh. The state machine in
  * engine.ts decides which; the runner does the fetching.
  */
+/** How many times a request fetches again when the store answers a value a tag invalidation predates. */
+const MAX_STALE_ANSWERS = 3;
+
 export class FetchRequests<V, E> {
   readonly #parts: RequestParts<V, E>;
 
@@ -69,6 +78,7 @@ export class FetchRequests<V, E> {
     extracted: E,
     need: Need<V>,
     purpose: "miss" | "revalidate",
+    retries = 0,
   ): Promise<Served<V>> {
     const staleIfError = need.staleIfError;
     let flight = this.#parts.flights.get(storeKey);
@@ -102,8 +112,18 @@ export class FetchRequests<V, E> {
       // A refresh this request joined may have been left to another process, or the fetch it
       // joined read its data before a hard tag invalidation this request came after: either
       // way, fetch for real (the new fetch starts after that invalidation, so this ends).
-      if (entry === undefined || this.#parts.tags.predates(entry, waitingSince)) {
-        return this.fetch(storeKey, key, extracted, need, purpose);
+      if (entry === undefined) return this.fetch(storeKey, key, extracted, need, purpose, retries);
+      if (this.#parts.tags.predates(entry, waitingSince)) {
+        // The entry the store answered with (a fleet store may hand back one another process
+        // wrote before the invalidation) is now what this request has seen: the next fetch
+        // passes it by. Bounded: a store that keeps answering it would otherwise spin forever.
+        if (retries >= MAX_STALE_ANSWERS) {
+          throw new IsrStoreError(
+            `isr-plug: the store kept answering a value older than a tag invalidation for ${keyText(key)}`,
+          );
+        }
+        const passedBy: Need<V> = { previous: undefined, staleIfError: need.staleIfError, seen: entry };
+        return this.fetch(storeKey, key, extracted, passedBy, purpose, retries + 1);
       }
       const served: Served<V> = {
         value: entry.value,

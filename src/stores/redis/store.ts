@@ -102,7 +102,13 @@ class FleetStore implements RedisStore {
       leaseMs: options.leaseMs,
       now: options.now,
       log: this.#log,
-      decode: (key, text) => this.#decode(key, text)?.entry,
+      // Noted with its nonce, so a request handed this entry can pass it by (`seen`) next time.
+      decode: (key, text) => {
+        const decoded = this.#decode(key, text);
+        if (decoded === undefined) return undefined;
+        this.#nonces.set(decoded.entry, decoded.nonce);
+        return decoded.entry;
+      },
       listening: () => this.#subscriber.active,
       fenceMs: FENCE_MS,
       refused: (key, error) => this.#report.failed(key, error),
