@@ -65,6 +65,11 @@ export async function start(variant: Variant): Promise<RunningApp> {
   app.get("/check", (req, res) => {
     res.json(check((req as WithSettings).settings));
   });
+  return listenOnLoopback(app);
+}
+
+/** Serves an Express app on a free loopback port; closing drops the keep-alive connections too. */
+export async function listenOnLoopback(app: express.Express): Promise<RunningApp> {
   const server = await new Promise<Server>((resolve, reject) => {
     const listening = app.listen(0, "127.0.0.1", (error?: Error) =>
       error ? reject(error) : resolve(listening),

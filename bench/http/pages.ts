@@ -1,9 +1,9 @@
-import type { Server } from "node:http";
 import express, { type Response } from "express";
 import { isrResponse } from "../../src/adapters/express.js";
 import { createMemoryStore } from "../../src/index.js";
 import { settingsFor } from "../lib/workload.js";
 import { type RunningApp, TENANT_HEADER, tenantOf, type Variant } from "./app.js";
+import { listenOnLoopback } from "./express.js";
 
 /**
  * The `pages` scenario's app (Express 5): GET /settings renders a tenant's HTML page (a table
@@ -36,20 +36,5 @@ export async function start(variant: Variant): Promise<RunningApp> {
     res.set("Cache-Control", "s-maxage=600");
     res.json({ tenant: variant === "bare" ? null : tenantOf(req.headers[TENANT_HEADER]) });
   });
-  const server = await new Promise<Server>((resolve, reject) => {
-    const listening = app.listen(0, "127.0.0.1", (error?: Error) =>
-      error ? reject(error) : resolve(listening),
-    );
-  });
-  const address = server.address();
-  if (address === null || typeof address === "string")
-    throw new Error("express did not listen on a TCP port");
-  return {
-    port: address.port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return listenOnLoopback(app);
 }
